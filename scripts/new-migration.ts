@@ -1,0 +1,35 @@
+// Writes prisma/migrations/<timestamp>_<name>/migration.sql from the difference between the
+// schema at git HEAD and the working prisma/schema.prisma (no database needed; TOOLCHAIN.md).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const name = process.argv[2];
+if (!name || !/^[a-z0-9_]+$/.test(name)) {
+  process.stderr.write('usage: npm run db:new-migration -- <snake_case_name>\n');
+  process.exit(2);
+}
+const root = path.resolve(__dirname, '..');
+const previous = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'schema-')), 'schema.prisma');
+fs.writeFileSync(previous, execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { cwd: root }));
+const sql = execFileSync(
+  process.execPath,
+  [
+    path.join(root, 'node_modules/prisma/build/index.js'),
+    'migrate', 'diff',
+    '--from-schema-datamodel', previous,
+    '--to-schema-datamodel', path.join(root, 'prisma/schema.prisma'),
+    '--script',
+  ],
+  { cwd: root, env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://localhost/unused' } },
+).toString();
+if (!/\S/.test(sql.replace(/^--.*$/gm, ''))) {
+  process.stdout.write('schema.prisma has no changes since HEAD; nothing to write\n');
+  process.exit(0);
+}
+const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+const dir = path.join(root, 'prisma/migrations', `${stamp}_${name}`);
+fs.mkdirSync(dir, { recursive: true });
+fs.writeFileSync(path.join(dir, 'migration.sql'), sql);
+process.stdout.write(`wrote ${path.relative(root, dir)}/migration.sql\n`);

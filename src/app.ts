@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Container } from './container';
+import { authenticate } from './http/authenticate';
+import { endpointNotFound, errorHandler } from './http/error-handler';
+import { mlflowRouter } from './http/mlflow-router';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { version } = require('../package.json') as { version: string };
+
+const API_PREFIXES = ['/api', '/ajax-api'];
+
+/** Builds the HTTP app; never listens (main.ts and the tests do). */
+export function createApp(c: Container): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', c.config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const header = req.headers['x-request-id'];
+    req.id = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      c.logger.debug({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  });
+
+  app.get('/health', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+  app.get('/version', (_req, res) => {
+    res.type('text/plain').send(version);
+  });
+
+  app.use(API_PREFIXES, authenticate(c.tokens));
+  app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
+
+  app.use((req: Request) => endpointNotFound(req));
+  app.use(errorHandler(c.logger));
+  return app;
+}

@@ -1,0 +1,50 @@
+import type { NextFunction, Request, Response } from 'express';
+import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
+import type { Config } from '../config';
+import { RegistryError } from '../errors';
+import type { Principal } from './principal';
+
+export interface TokenVerifier {
+  verify(token: string): Principal;
+}
+
+/** HS256 with a shared secret, or RS256/ES256 with a public key: never both, never `none`. */
+export function createTokenVerifier(config: Config): TokenVerifier {
+  const { secret, publicKey, issuer, audience } = config.jwt;
+  const key = publicKey ?? secret;
+  if (!key) throw new Error('No JWT key configured: set JWT_SECRET or JWT_PUBLIC_KEY.');
+  const algorithms: Algorithm[] = publicKey ? ['RS256', 'ES256'] : ['HS256'];
+  const admins = new Set(config.adminUsers);
+  return {
+    verify(token: string): Principal {
+      let payload: string | JwtPayload;
+      try {
+        payload = jwt.verify(token, key, { algorithms, issuer, audience });
+      } catch (err) {
+        const reason = err instanceof jwt.TokenExpiredError ? 'token expired' : err instanceof Error ? err.message : 'invalid';
+        throw new RegistryError('UNAUTHENTICATED', `Invalid bearer token: ${reason}.`);
+      }
+      if (typeof payload !== 'object' || typeof payload.sub !== 'string' || payload.sub.length === 0) {
+        throw new RegistryError('UNAUTHENTICATED', "Invalid bearer token: it has no 'sub' claim.");
+      }
+      const groups = Array.isArray(payload.groups) ? payload.groups.filter((g): g is string => typeof g === 'string') : [];
+      const roles = Array.isArray(payload.roles) ? payload.roles : [];
+      return { subject: payload.sub, groups, isAdmin: admins.has(payload.sub) || roles.includes('admin') };
+    },
+  };
+}
+
+export function authenticate(verifier: TokenVerifier) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const header = req.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) {
+      throw new RegistryError(
+        'UNAUTHENTICATED',
+        'Missing bearer token: send "Authorization: Bearer <JWT>" (MLflow clients: set MLFLOW_TRACKING_TOKEN).',
+      );
+    }
+    req.principal = verifier.verify(match[1]!);
+    next();
+  };
+}

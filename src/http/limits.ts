@@ -1,0 +1,37 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { RegistryError } from '../errors';
+
+/** MLflow's caps (mlflow-api.md §3.4), in one place. */
+export const LIMITS = {
+  logBatchMetrics: 1000,
+  logBatchParams: 100,
+  logBatchTags: 100,
+  logBatchTotal: 1000,
+  logBatchBodyBytes: 1_000_000,
+  searchExperimentsMax: 50_000,
+  searchRunsMax: 50_000,
+  searchRegisteredModelsMax: 1000,
+  searchModelVersionsMax: 200_000,
+  searchLoggedModelsMax: 50,
+  keyLength: 250,
+  paramValueLength: 6000,
+  runTagValueLength: 8000,
+  experimentTagValueLength: 5000,
+  registryTagValueLength: 5000,
+  experimentNameLength: 500,
+  registeredModelNameLength: 256,
+  aliasLength: 255,
+} as const;
+
+/** JSON bodies for every method (DELETE carries JSON in MLflow); the size cap is configurable. */
+export function jsonBody(limitBytes: number) {
+  return express.json({ limit: limitBytes, type: () => true, strict: false });
+}
+
+/** MLflow answers POST/PUT without application/json with this 400 (mlflow-api.md §0). */
+export function requireJsonContentType(req: Request, _res: Response, next: NextFunction): void {
+  if ((req.method === 'POST' || req.method === 'PUT') && !req.is('application/json')) {
+    throw new RegistryError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type must be one of [application/json]');
+  }
+  next();
+}

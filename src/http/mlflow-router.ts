@@ -1,0 +1,10 @@
+import { Router } from 'express';
+import type { Container } from '../container';
+import { jsonBody, requireJsonContentType } from './limits';
+
+/** MLflow's RPCs, mounted by app.ts under /api/2.0/mlflow and /ajax-api/2.0/mlflow. */
+export function mlflowRouter(c: Container): Router {
+  const router = Router();
+  router.use(requireJsonContentType, jsonBody(c.config.limits.jsonBodyBytes));
+  return router;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Zod building blocks for MLflow's JSON wire rules (mlflow-api.md §0): int64 as number or numeric
+ * string, doubles with "NaN"/"Infinity" strings, repeated query keys, true/false booleans.
+ */
+
+const INT_STRING = /^-?\d+$/;
+const NUMBER_STRING = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** A required non-empty string: empty counts as missing, as in MLflow. */
+export const requiredString = () => z.string().min(1);
+
+export const int64 = () =>
+  z
+    .union([z.number().int(), z.string().regex(INT_STRING)])
+    .transform((v) => Number(v))
+    .refine((n) => Number.isSafeInteger(n), 'must be an integer within ±2^53');
+
+export const double = () =>
+  z.union([
+    z.number(),
+    z.enum(['NaN', 'Infinity', '-Infinity']).transform((s) => (s === 'NaN' ? Number.NaN : s === 'Infinity' ? Infinity : -Infinity)),
+    z.string().regex(NUMBER_STRING).transform(Number),
+  ]);
+
+export const bool = () =>
+  z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((s) => s.toLowerCase() === 'true')]);
+
+/** A repeated field: a single query occurrence is promoted to a list. */
+export const repeated = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(item));
+
+export const keyValue = () => z.object({ key: requiredString(), value: z.string().optional() });
+
+/** Doubles out: NaN and infinities travel as strings (protobuf JSON mapping). */
+export function doubleToWire(v: number): number | string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return v;
+}

@@ -1,0 +1,29 @@
+import { invalidParameter } from '../errors';
+
+/** Opaque page tokens: base64 of {"offset": N}, like MLflow's (mlflow-api.md §4.4). */
+export function encodePageToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset })).toString('base64');
+}
+
+export function decodePageToken(token: string | undefined): number {
+  if (token === undefined || token === '') return 0;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    throw invalidParameter(`Invalid page token, could not base64-decode: ${token}`);
+  }
+  const offset = (parsed as { offset?: unknown } | null)?.offset;
+  if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+    throw invalidParameter(`Invalid page token: ${token}`);
+  }
+  return offset;
+}
+
+/** Rows fetched with limit max+1 → the page and the token for the next one, if any. */
+export function pageOf<T>(rows: T[], offset: number, maxResults: number): { items: T[]; nextPageToken?: string } {
+  if (rows.length > maxResults) {
+    return { items: rows.slice(0, maxResults), nextPageToken: encodePageToken(offset + maxResults) };
+  }
+  return { items: rows };
+}

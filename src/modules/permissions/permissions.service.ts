@@ -1,0 +1,78 @@
+import type { Config } from '../../config';
+import { RegistryError } from '../../errors';
+import type { Principal } from '../../http/principal';
+import type { Clock } from '../../lib/clock';
+import { type Level, type ResourceType, atLeast, forResourceType, highest, rank } from './permission-levels';
+import type { PermissionsRepository } from './permissions.repository';
+
+/**
+ * Which resources of a type a caller may see, as a condition the repositories put into their
+ * SQL: all, all but some ids, or only some ids.
+ */
+export type VisibleScope = { kind: 'all' } | { kind: 'except'; ids: string[] } | { kind: 'only'; ids: string[] };
+
+const NOUN: Record<ResourceType, string> = { experiment: 'experiment', registered_model: 'registered model' };
+
+export class PermissionsService {
+  constructor(
+    private readonly repo: PermissionsRepository,
+    private readonly config: Config,
+    private readonly clock: Clock,
+  ) {}
+
+  private defaultFor(type: ResourceType): Level {
+    return forResourceType(this.config.defaultPermission, type);
+  }
+
+  /** The caller's effective level: admin → MANAGE; else the highest grant; else the default. */
+  async levelFor(p: Principal, type: ResourceType, resourceId: string): Promise<Level> {
+    if (p.isAdmin) return 'MANAGE';
+    const grants = await this.repo.grantsFor(p, type, resourceId);
+    return highest(grants.map((g) => g.level)) ?? this.defaultFor(type);
+  }
+
+  /** Throws PERMISSION_DENIED naming the missing level; returns the caller's level otherwise. */
+  async require(p: Principal, type: ResourceType, resourceId: string, need: Level, what: string): Promise<Level> {
+    const have = await this.levelFor(p, type, resourceId);
+    if (!atLeast(have, need)) throw this.denied(p, type, need, what);
+    return have;
+  }
+
+  denied(p: Principal, type: ResourceType, need: Level, what: string): RegistryError {
+    return new RegistryError(
+      'PERMISSION_DENIED',
+      `Permission denied: user '${p.subject}' needs ${need} on ${NOUN[type]} ${what}.`,
+    );
+  }
+
+  /** The resources of this type the caller holds at least `need` on, for filtering in SQL. */
+  async visibleScope(p: Principal, type: ResourceType, need: Level): Promise<VisibleScope> {
+    if (p.isAdmin) return { kind: 'all' };
+    const byResource = new Map<string, Level>();
+    for (const g of await this.repo.allGrantsFor(p, type)) {
+      const prev = byResource.get(g.resourceId);
+      if (!prev || rank(g.level) > rank(prev)) byResource.set(g.resourceId, g.level);
+    }
+    if (atLeast(this.defaultFor(type), need)) {
+      const ids = [...byResource].filter(([, l]) => !atLeast(l, need)).map(([id]) => id);
+      return ids.length === 0 ? { kind: 'all' } : { kind: 'except', ids };
+    }
+    return { kind: 'only', ids: [...byResource].filter(([, l]) => atLeast(l, need)).map(([id]) => id) };
+  }
+
+  /** The creator of an experiment or registered model gets MANAGE on it. */
+  async grantCreator(p: Principal, type: ResourceType, resourceId: string): Promise<void> {
+    await this.repo.upsert(
+      { resourceType: type, resourceId, principalType: 'user', principal: p.subject, level: 'MANAGE' },
+      this.clock.nowMs(),
+    );
+  }
+
+  async forgetResource(type: ResourceType, resourceId: string): Promise<void> {
+    await this.repo.removeAllFor(type, resourceId);
+  }
+
+  isProtectedAlias(alias: string): boolean {
+    return this.config.protectedAliases.includes(alias.toLowerCase());
+  }
+}

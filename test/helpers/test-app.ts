@@ -1,0 +1,80 @@
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { type Container, createContainer } from '../../src/container';
+import { createLogger } from '../../src/logger';
+import { TEST_ENV } from './env';
+import { createTestDatabase } from './test-db';
+import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, tokenFor } from './tokens';
+
+export interface TestApp {
+  container: Container;
+  server: Server;
+  baseUrl: string;
+  /** supertest bound to the running server. */
+  http: ReturnType<typeof request>;
+  /** An authenticated JSON client for the given user (admin by default). */
+  as(user?: string, opts?: { admin?: boolean; groups?: string[] }): ApiClient;
+  close(): Promise<void>;
+}
+
+export interface ApiClient {
+  token: string;
+  get(path: string, query?: Record<string, unknown>): request.Test;
+  post(path: string, body?: unknown): request.Test;
+  patch(path: string, body?: unknown): request.Test;
+  delete(path: string, body?: unknown): request.Test;
+}
+
+/** A real container and app on this test file's own database and S3 bucket. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const bucket = `t${Math.random().toString(36).slice(2, 12)}`;
+  const config = loadConfig({
+    JWT_SECRET: TEST_JWT_SECRET,
+    JWT_ISSUER: TEST_ISSUER,
+    JWT_AUDIENCE: TEST_AUDIENCE,
+    DATA_DIR: `/tmp/registry-test-${bucket}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: '5',
+    S3_ENDPOINT: `http://127.0.0.1:${TEST_ENV.s3Port()}`,
+    S3_BUCKET: bucket,
+    S3_ACCESS_KEY: 'S3RVER',
+    S3_SECRET_KEY: 'S3RVER',
+    ...env,
+  });
+  const container = await createContainer(config, createLogger(config.logLevel), { databaseUrl: db.url });
+  const app = createApp(container);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const http = request(server);
+  const as = (user = 'admin', opts: { admin?: boolean; groups?: string[] } = { admin: user === 'admin' }): ApiClient => {
+    const token = tokenFor(user, opts);
+    const h = bearer(token);
+    return {
+      token,
+      get: (path, query) => http.get(path).query(query ?? {}).set(h),
+      post: (path, body) => http.post(path).set(h).send((body ?? {}) as object),
+      patch: (path, body) => http.patch(path).set(h).send((body ?? {}) as object),
+      delete: (path, body) => http.delete(path).set(h).send((body ?? {}) as object),
+    };
+  };
+  return {
+    container,
+    server,
+    baseUrl,
+    http,
+    as,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await container.dispose();
+      await db.drop();
+    },
+  };
+}
