@@ -3,6 +3,8 @@ import { createPrismaClient, type PrismaClient } from './db/prisma';
 import { createTokenVerifier, type TokenVerifier } from './http/authenticate';
 import { type Clock, systemClock } from './lib/clock';
 import type { Logger } from './logger';
+import { AuditRepository } from './modules/audit/audit.repository';
+import { AuditService } from './modules/audit/audit.service';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 
@@ -14,6 +16,7 @@ export interface Container {
   prisma: PrismaClient;
   tokens: TokenVerifier;
   permissions: PermissionsService;
+  audit: AuditService;
   dispose(): Promise<void>;
 }
 
@@ -26,6 +29,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const clock = options.clock ?? systemClock;
   const prisma = createPrismaClient(options.databaseUrl, config.databasePoolSize);
   const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock);
+  const audit = new AuditService(new AuditRepository(prisma), clock);
   return {
     config,
     logger,
@@ -33,6 +37,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     prisma,
     tokens: createTokenVerifier(config),
     permissions,
+    audit,
     async dispose() {
       await prisma.$disconnect();
     },
