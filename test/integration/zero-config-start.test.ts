@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// The README's start command with no DATABASE_URL and no JWT settings: embedded PostgreSQL,
+// a generated secret, and a printed admin token that works, also after a restart.
+const root = path.resolve(__dirname, '../..');
+
+interface Started {
+  proc: ChildProcess;
+  url: string;
+  token: string;
+}
+
+function start(dataDir: string, port: number): Promise<Started> {
+  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+  for (const k of ['DATABASE_URL', 'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_ISSUER', 'JWT_AUDIENCE', 'S3_ENDPOINT']) delete env[k];
+  const proc = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no token printed within 90 s:\n${out}`)), 90_000);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const token = /MLFLOW_TRACKING_TOKEN=(\S+)/.exec(out)?.[1];
+      const url = /MLFLOW_TRACKING_URI=(\S+)/.exec(out)?.[1];
+      if (token && url) {
+        clearTimeout(timer);
+        resolve({ proc, url, token });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
+  });
+}
+
+function stop(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    proc.removeAllListeners('exit');
+    proc.on('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+describe('zero-config start', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-zero-'));
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts on embedded PostgreSQL, prints a working admin token, and keeps its secret across restarts', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const first = await start(dataDir, port);
+    try {
+      const res = await fetch(`${first.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
+        headers: { Authorization: `Bearer ${first.token}` },
+      });
+      expect(res.status).not.toBe(401);
+      expect(fs.existsSync(path.join(dataDir, 'jwt-secret'))).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+    } finally {
+      await stop(first.proc);
+    }
+    const second = await start(dataDir, port);
+    try {
+      const res = await fetch(`${second.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
+        headers: { Authorization: `Bearer ${first.token}` },
+      });
+      expect(res.status).not.toBe(401);
+    } finally {
+      await stop(second.proc);
+    }
+  }, 200_000);
+});
