@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { mintToken } from '../../src/lib/tokens';
+
+export interface BenchServer {
+  url: string;
+  token: string;
+  databaseUrl: string;
+  dataDir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const root = path.resolve(__dirname, '../..');
+
+/** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
+export async function startScratchServer(adminUrl: string, log: (m: string) => void): Promise<BenchServer> {
+  const db = `registry_bench_${Date.now().toString(36)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${db}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${db}`;
+  const databaseUrl = u.toString();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-bench-'));
+  const secret = randomBytes(32).toString('hex');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  log(`starting the service on scratch database ${db}, port ${port}`);
+  const proc: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`the service exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (i > 300) throw new Error('the service did not answer /health within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    token: mintToken({ secret, subject: 'bench', admin: true, ttl: '2h' }),
+    databaseUrl,
+    dataDir,
+    pid: proc.pid!,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        proc.once('exit', () => resolve());
+        proc.kill('SIGTERM');
+      });
+      const c = new Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await c.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Peak resident set size of a local process, from /proc (VmHWM), in MB. */
+export function peakRssMb(pid: number): number | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,317 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import type { BenchClient } from './client';
+import { fmt, summarize, timeEach } from './stats';
+import type { Row } from './table';
+
+export interface Ctx {
+  experimentId: string;
+  runId: string;
+}
+
+type Log = (m: string) => void;
+
+const ms = (s: { p50: number; p95: number; p99: number }) => `${fmt(s.p50)} / ${fmt(s.p95)} / ${fmt(s.p99)} ms`;
+
+export function skipped(workload: string, why: string): Row {
+  return { workload, mlflow: '', target: '', measured: 'skipped', detail: why, met: undefined };
+}
+
+async function createRun(api: BenchClient, experimentId: string): Promise<string> {
+  const r = await api.post<{ run: { info: { run_id: string } } }>('runs/create', { experiment_id: experimentId, start_time: Date.now() });
+  return r.run.info.run_id;
+}
+
+export async function setup(api: BenchClient, log: Log): Promise<Ctx> {
+  log('creating the benchmark experiment');
+  const { experiment_id } = await api.post<{ experiment_id: string }>('experiments/create', { name: `bench-${Date.now()}` });
+  return { experimentId: experiment_id, runId: await createRun(api, experiment_id) };
+}
+
+export async function logBatch1000(api: BenchClient, ctx: Ctx, n: number, log: Log): Promise<Row> {
+  log(`log-batch of 1,000 metrics × ${n}`);
+  const runId = await createRun(api, ctx.experimentId);
+  const { samples } = await timeEach(n, (i) =>
+    api.post('runs/log-batch', {
+      run_id: runId,
+      metrics: Array.from({ length: 1000 }, (_, j) => ({ key: `m${j % 10}`, value: Math.random(), timestamp: 1_700_000_000_000 + i, step: i * 100 + Math.floor(j / 10) })),
+    }).then(() => undefined),
+  );
+  const s = summarize(samples);
+  return {
+    workload: 'one log-batch of 1,000 metrics, p50',
+    mlflow: '141 ms',
+    target: '≤ 14 ms',
+    measured: `${fmt(s.p50)} ms`,
+    detail: `${ms(s)}; ${fmt(1000 / (s.p50 / 1000), 0)} metric rows/s`,
+    met: s.p50 <= 14,
+  };
+}
+
+export async function runLifecycle(api: BenchClient, ctx: Ctx, n: number, log: Log): Promise<Row> {
+  log(`create run + log-batch + end × ${n}, sequential`);
+  const { samples, totalMs } = await timeEach(n, async (i) => {
+    const runId = await createRun(api, ctx.experimentId);
+    await api.post('runs/log-batch', {
+      run_id: runId,
+      params: [{ key: 'lr', value: '0.01' }, { key: 'depth', value: String(i) }],
+      metrics: [{ key: 'rmse', value: Math.random(), timestamp: Date.now(), step: 0 }, { key: 'r2', value: Math.random(), timestamp: Date.now(), step: 0 }],
+      tags: [{ key: 'team', value: 'bench' }],
+    });
+    await api.post('runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
+  });
+  const rate = n / (totalMs / 1000);
+  return {
+    workload: 'create run + log-batch (2 params, 2 metrics, 1 tag) + end, sequential',
+    mlflow: '23 runs/s',
+    target: '≥ 230 runs/s',
+    measured: `${fmt(rate, 0)} runs/s`,
+    detail: `${ms(summarize(samples))} per run`,
+    met: rate >= 230,
+  };
+}
+
+async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+function cannonDetail(r: autocannon.Result): string {
+  const errors = r.errors + r.non2xx;
+  return `${fmt(r.latency.p50)} / ${fmt(r.latency.p97_5)} (p97.5) / ${fmt(r.latency.p99)} ms${errors ? `; ${errors} errors/non-2xx` : ''}`;
+}
+
+export async function concurrentLogMetric(api: BenchClient, ctx: Ctx, seconds: number, log: Log): Promise<Row> {
+  log(`single log-metric, 8 connections, ${seconds} s`);
+  const runId = await createRun(api, ctx.experimentId);
+  let seq = 0;
+  const r = await cannon({
+    url: `${api.baseUrl}/api/2.0/mlflow/runs/log-metric`,
+    connections: 8,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: api.headers,
+        setupRequest: (req) => {
+          seq += 1;
+          return { ...req, body: JSON.stringify({ run_id: runId, key: `k${seq % 16}`, value: Math.random(), timestamp: 1_700_000_000_000 + seq, step: seq }) };
+        },
+      },
+    ],
+  });
+  const rate = r.requests.average;
+  return {
+    workload: 'single log-metric from 8 concurrent clients',
+    mlflow: '138 req/s',
+    target: '≥ 1,400 req/s',
+    measured: `${fmt(rate, 0)} req/s`,
+    detail: cannonDetail(r),
+    met: rate >= 1400 && r.non2xx === 0,
+  };
+}
+
+export async function getHistory2000(api: BenchClient, ctx: Ctx, n: number, log: Log): Promise<Row> {
+  log(`get-history of 2,000 points × ${n}`);
+  const runId = await createRun(api, ctx.experimentId);
+  for (let b = 0; b < 2; b++) {
+    await api.post('runs/log-batch', {
+      run_id: runId,
+      metrics: Array.from({ length: 1000 }, (_, j) => ({ key: 'loss', value: Math.random(), timestamp: 1_700_000_000_000 + b * 1000 + j, step: b * 1000 + j })),
+    });
+  }
+  const { samples } = await timeEach(n, async () => {
+    const r = await api.get<{ metrics: unknown[] }>('metrics/get-history', { run_id: runId, metric_key: 'loss' });
+    if (r.metrics.length !== 2000) throw new Error(`get-history returned ${r.metrics.length} points, expected 2000`);
+  });
+  const s = summarize(samples);
+  return { workload: 'get-history of 2,000 points, p50', mlflow: '236 ms', target: '≤ 24 ms', measured: `${fmt(s.p50)} ms`, detail: ms(s), met: s.p50 <= 24 };
+}
+
+export async function searchRuns200(api: BenchClient, ctx: Ctx, n: number, log: Log): Promise<Row> {
+  log(`search-runs, 25 of 200 runs × ${n}`);
+  const { experiment_id } = await api.post<{ experiment_id: string }>('experiments/create', { name: `bench-search-${Date.now()}` });
+  for (let i = 0; i < 200; i++) {
+    const runId = await createRun(api, experiment_id);
+    await api.post('runs/log-batch', {
+      run_id: runId,
+      metrics: [{ key: 'rmse', value: i / 200, timestamp: Date.now(), step: 0 }],
+      params: [{ key: 'model', value: i % 2 ? 'xgb' : 'rf' }],
+    });
+  }
+  const { samples } = await timeEach(n, async () => {
+    const r = await api.post<{ runs: unknown[] }>('runs/search', {
+      experiment_ids: [experiment_id],
+      filter: 'metrics.rmse < 0.5',
+      order_by: ['metrics.rmse ASC'],
+      max_results: 25,
+    });
+    if (r.runs.length !== 25) throw new Error(`search returned ${r.runs.length} runs, expected 25`);
+  });
+  const s = summarize(samples);
+  return {
+    workload: 'search-runs, metric filter + order_by, 25 of 200 runs, p50',
+    mlflow: '29 ms',
+    target: '≤ 3 ms',
+    measured: `${fmt(s.p50, 2)} ms`,
+    detail: ms(s),
+    met: s.p50 <= 3,
+  };
+}
+
+/** Seeds runs straight into PostgreSQL (the API would take minutes), then searches through the API. */
+export async function searchRuns100k(api: BenchClient, ctx: Ctx, databaseUrl: string, count: number, n: number, log: Log): Promise<Row> {
+  log(`seeding ${count.toLocaleString()} runs with a metric straight into PostgreSQL`);
+  const { experiment_id } = await api.post<{ experiment_id: string }>('experiments/create', { name: `bench-100k-${Date.now()}` });
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `INSERT INTO runs (id, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
+       SELECT md5($1 || i::text), $2::bigint, 'run-' || i, 'bench', 'FINISHED', 1700000000000 + i, 'active',
+              'mlflow-artifacts:/' || $2 || '/' || md5($1 || i::text) || '/artifacts'
+       FROM generate_series(1, $3::int) AS i`,
+      [experiment_id, experiment_id, count],
+    );
+    await db.query(
+      `INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan)
+       SELECT md5($1 || i::text), 'acc', (i % 100) / 100.0 + 0.001, 1700000000000, 0, false FROM generate_series(1, $2::int) AS i`,
+      [experiment_id, count],
+    );
+    await db.query(
+      `INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
+       SELECT run_id, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_id IN (SELECT id FROM runs WHERE experiment_id = $1::bigint)`,
+      [experiment_id],
+    );
+    await db.query('ANALYZE runs; ANALYZE latest_metrics; ANALYZE metrics');
+  } finally {
+    await db.end();
+  }
+  const expected = Math.min(100, count / 100);
+  const { samples } = await timeEach(n, async () => {
+    const r = await api.post<{ runs?: unknown[] }>('runs/search', {
+      experiment_ids: [experiment_id],
+      filter: 'metrics.acc > 0.99',
+      max_results: 100,
+    });
+    if ((r.runs?.length ?? 0) !== expected) throw new Error(`search returned ${r.runs?.length ?? 0} runs, expected ${expected}`);
+  });
+  const s = summarize(samples);
+  return {
+    workload: `search-runs, metric filter over ${count.toLocaleString()} runs (1 % match), p50`,
+    mlflow: 'not measured',
+    target: '≤ 30 ms',
+    measured: `${fmt(s.p50)} ms`,
+    detail: `${ms(s)}; first page of 100`,
+    met: s.p50 <= 30,
+  };
+}
+
+export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataDir: string | undefined, log: Log): Promise<Row[]> {
+  const size = 50 * 1024 * 1024;
+  const payload = randomBytes(size);
+  const key = `${ctx.experimentId}/${ctx.runId}/artifacts/bench.bin`;
+  const url = `${api.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${key}`;
+  log(`50 MB artifact upload and download × ${n}`);
+  const up = await timeEach(n, async () => {
+    const res = await fetch(url, { method: 'PUT', headers: { Authorization: `Bearer ${api.token}` }, body: payload });
+    if (!res.ok) throw new Error(`PUT artifact → ${res.status}: ${await res.text()}`);
+  });
+  const down = await timeEach(n, async () => {
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${api.token}` } });
+    if (!res.ok || !res.body) throw new Error(`GET artifact → ${res.status}`);
+    let got = 0;
+    for await (const chunk of res.body) got += (chunk as Uint8Array).length;
+    if (got !== size) throw new Error(`downloaded ${got} bytes, expected ${size}`);
+  });
+  // Physical reference: the same bytes written and copied on the same disk as the local store.
+  const dir = fs.mkdtempSync(path.join(dataDir ?? os.tmpdir(), 'raw-'));
+  const src = path.join(dir, 'src.bin');
+  const raw = await timeEach(n, async (i) => {
+    await fs.promises.writeFile(src, payload);
+    await fs.promises.copyFile(src, path.join(dir, `copy-${i}.bin`));
+  });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const mbps = (samples: number[]) => (size / 2 ** 20) / (summarize(samples).p50 / 1000);
+  const rawMbps = mbps(raw.samples) * 2; // write + copy moved the bytes twice
+  const upRate = mbps(up.samples);
+  const downRate = mbps(down.samples);
+  const ref = `raw disk write+copy ${fmt(rawMbps, 0)} MB/s`;
+  return [
+    {
+      workload: '50 MB artifact upload through the proxy',
+      mlflow: '84 MB/s',
+      target: '≥ 400 MB/s',
+      measured: `${fmt(upRate, 0)} MB/s`,
+      detail: `${ref}; ${fmt((upRate / rawMbps) * 100, 0)} % of raw`,
+      met: upRate >= 400,
+    },
+    {
+      workload: '50 MB artifact download through the proxy',
+      mlflow: '29 MB/s',
+      target: '≥ 400 MB/s',
+      measured: `${fmt(downRate, 0)} MB/s`,
+      detail: `${ref}; ${fmt((downRate / rawMbps) * 100, 0)} % of raw`,
+      met: downRate >= 400,
+    },
+  ];
+}
+
+export async function concurrentGetModel(api: BenchClient, seconds: number, log: Log): Promise<Row> {
+  const name = `bench-model-${Date.now()}`;
+  await api.post('registered-models/create', { name, description: 'benchmark' });
+  log(`authenticated GET of a registered model, 50 connections, ${seconds} s`);
+  const r = await cannon({
+    url: `${api.baseUrl}/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(name)}`,
+    connections: 50,
+    duration: seconds,
+    headers: { Authorization: `Bearer ${api.token}` },
+  });
+  const rate = r.requests.average;
+  return {
+    workload: 'authenticated GET of a registered model, 50 connections',
+    mlflow: 'not measured',
+    target: '≥ 5,000 req/s',
+    measured: `${fmt(rate, 0)} req/s`,
+    detail: cannonDetail(r),
+    met: rate >= 5000 && r.non2xx === 0,
+  };
+}
+
+/** The physical reference for log-batch: the same 1,000 metric rows as one multi-row INSERT. */
+export async function rawInsertReference(databaseUrl: string, n: number, log: Log): Promise<Row> {
+  log(`raw multi-row INSERT of 1,000 metric rows × ${n}`);
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>('SELECT id FROM runs LIMIT 1');
+    const runId = rows[0]!.id;
+    const { samples } = await timeEach(n, async (i) => {
+      const keys = Array.from({ length: 1000 }, (_, j) => `raw${j % 10}`);
+      const values = Array.from({ length: 1000 }, () => Math.random());
+      const steps = Array.from({ length: 1000 }, (_, j) => i * 100 + Math.floor(j / 10));
+      await db.query(
+        `INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
+         SELECT $1, k, v, $2, s, false FROM unnest($3::text[], $4::float8[], $5::bigint[]) AS t(k, v, s)
+         ON CONFLICT DO NOTHING`,
+        [runId, 1_700_000_000_000 + i, keys, values, steps],
+      );
+    });
+    const s = summarize(samples);
+    return {
+      workload: 'reference: raw INSERT of the same 1,000 metric rows into PostgreSQL',
+      mlflow: '',
+      target: '',
+      measured: `${fmt(s.p50)} ms`,
+      detail: `${ms(s)}; ${fmt(1000 / (s.p50 / 1000), 0)} rows/s (log-batch should reach ≥ 50 % of this)`,
+      met: undefined,
+    };
+  } finally {
+    await db.end();
+  }
+}
