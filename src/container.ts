@@ -7,6 +7,8 @@ import { AuditRepository } from './modules/audit/audit.repository';
 import { AuditService } from './modules/audit/audit.service';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
+import type { ArtifactStore } from './storage/artifact-store';
+import { createArtifactStore } from './storage/create-artifact-store';
 
 /** The composition root: the one place that builds and wires every dependency. */
 export interface Container {
@@ -17,6 +19,7 @@ export interface Container {
   tokens: TokenVerifier;
   permissions: PermissionsService;
   audit: AuditService;
+  artifactStore: ArtifactStore;
   dispose(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const prisma = createPrismaClient(options.databaseUrl, config.databasePoolSize);
   const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock);
   const audit = new AuditService(new AuditRepository(prisma), clock);
+  const artifactStore = await createArtifactStore(config);
   return {
     config,
     logger,
@@ -38,7 +42,9 @@ export async function createContainer(config: Config, logger: Logger, options: C
     tokens: createTokenVerifier(config),
     permissions,
     audit,
+    artifactStore,
     async dispose() {
+      await artifactStore.close();
       await prisma.$disconnect();
     },
   };

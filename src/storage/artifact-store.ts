@@ -49,6 +49,9 @@ export interface ArtifactStore {
 
   /** S3 multipart uploads with presigned part URLs; undefined on stores without them (local). */
   readonly multipart?: MultipartUploads;
+
+  /** Releases sockets; called by the container's dispose(). */
+  close(): Promise<void>;
 }
 
 export interface PutOptions {

@@ -1,0 +1,91 @@
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { RegistryError } from '../errors';
+import { storeUnavailable } from './store-errors';
+
+/** Passes bytes through and fails the stream once more than `limit` bytes went by. */
+export function byteLimit(limit: number, message: string): Transform & { bytes(): number } {
+  let seen = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > limit) {
+        done(new RegistryError('INVALID_PARAMETER_VALUE', message, { status: 413 }));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  return Object.assign(t, { bytes: () => seen });
+}
+
+/** Fails unless exactly `size` bytes pass (a body shorter or longer than announced is an error). */
+export function exactLength(size: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > size) {
+        done(new RegistryError('INVALID_PARAMETER_VALUE', `The body is longer than the announced ${size} bytes.`));
+        return;
+      }
+      done(null, chunk);
+    },
+    flush(done: TransformCallback) {
+      done(seen === size ? null : new RegistryError('INVALID_PARAMETER_VALUE', `The body ended after ${seen} of ${size} bytes.`));
+    },
+  });
+}
+
+/**
+ * Regroups a byte stream into Buffers of exactly `size` bytes (the last one shorter). Holds at
+ * most one part in memory; iteration applies backpressure to the source.
+ */
+export async function* fixedSizeParts(source: AsyncIterable<Buffer | string>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const raw of source) {
+    let chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    while (pendingBytes + chunk.length >= size) {
+      const take = size - pendingBytes;
+      pending.push(chunk.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      chunk = chunk.subarray(take);
+      pending = [];
+      pendingBytes = 0;
+    }
+    if (chunk.length > 0) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+/**
+ * Tells apart the two ways a streamed upload fails: the client's body (aborted connection, bad
+ * length) or the store (disk, S3). Whichever errors first is the culprit; a pipeline then
+ * destroys the other side with the same error, so the error object alone cannot say.
+ */
+export class UploadWatch {
+  private first?: 'body' | 'store';
+
+  constructor(private readonly body: Readable) {
+    body.once('error', () => {
+      this.first ??= 'body';
+    });
+  }
+
+  /** Call from the store side's error paths (writable 'error', non-2xx answer). */
+  storeFailed(): void {
+    this.first ??= 'store';
+  }
+
+  /** Maps a rejected upload to the error the client should see. */
+  errorFor(key: string, err: unknown): RegistryError {
+    if (err instanceof RegistryError) return err;
+    if (this.first === 'body' || (this.first === undefined && this.body.readableAborted)) {
+      return new RegistryError('CANCELLED', `The upload of '${key}' was interrupted before the body was complete; nothing was stored.`, { cause: err });
+    }
+    return storeUnavailable('writing', key, err);
+  }
+}
