@@ -87,3 +87,15 @@ export function relativeKey(dir: string, key: string): string | undefined {
   if (key === dir) return '';
   return key.startsWith(`${dir}/`) ? key.slice(dir.length + 1) : undefined;
 }
+
+/**
+ * The store key behind an artifact URI this server serves (`mlflow-artifacts:/1/<run>/artifacts`,
+ * also `mlflow-artifacts://host:port/...`), or undefined for any other scheme (s3://, file:, ...).
+ * Throws INVALID_PARAMETER_VALUE for an unsafe path, like artifactKey().
+ */
+export function keyOfArtifactUri(uri: string): string | undefined {
+  const m = /^mlflow-artifacts:(?:\/\/[^/]*)?(\/.*)?$/.exec(uri);
+  if (!m) return undefined;
+  const path = (m[1] ?? '').replace(/^\/+/, '');
+  return artifactKey(path, { allowRoot: true });
+}

@@ -47,6 +47,9 @@ export interface ArtifactStore {
   /** Copies one object (server-side where the backend can). */
   copy(fromKey: string, toKey: string): Promise<void>;
 
+  /** Moves one object, replacing any object at `toKey` (local: an atomic rename; S3: copy, then delete). */
+  move(fromKey: string, toKey: string): Promise<void>;
+
   /** S3 multipart uploads with presigned part URLs; undefined on stores without them (local). */
   readonly multipart?: MultipartUploads;
 

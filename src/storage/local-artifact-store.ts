@@ -178,6 +178,18 @@ export class LocalArtifactStore implements ArtifactStore {
     }
   }
 
+  async move(fromKey: string, toKey: string): Promise<void> {
+    if ((await this.stat(fromKey)) === undefined) throw artifactNotFound(fromKey);
+    const target = this.pathOf(toKey);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(this.pathOf(fromKey), target);
+    } catch (err) {
+      throw this.writeError(toKey, err);
+    }
+    await this.pruneEmptyParents(fromKey);
+  }
+
   async copy(fromKey: string, toKey: string): Promise<void> {
     if ((await this.stat(fromKey)) === undefined) throw artifactNotFound(fromKey);
     await this.put(toKey, await this.get(fromKey));

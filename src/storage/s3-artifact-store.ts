@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as Minio from 'minio';
 import { RegistryError } from '../errors';
+import { TEMP_NAME_PREFIX } from './artifact-key';
 import type {
   ArtifactEntry,
   ArtifactFile,
@@ -16,6 +17,9 @@ import type {
 } from './artifact-store';
 import { artifactNotFound, storeUnavailable } from './store-errors';
 import { exactLength, fixedSizeParts, UploadWatch } from './streams';
+
+/** Keys under a reserved name (staged form uploads, artifact-key.ts) never show in listings. */
+const isReserved = (key: string) => key.startsWith(TEMP_NAME_PREFIX) || key.includes(`/${TEMP_NAME_PREFIX}`);
 
 export interface S3StoreConfig {
   endpoint: string;
@@ -226,7 +230,7 @@ export class S3ArtifactStore implements ArtifactStore {
    */
   private async page(prefix: string, marker: string): Promise<{ files: ArtifactFile[]; more: boolean }> {
     const res = await this.client.listObjectsQuery(this.bucket, prefix, marker, { Delimiter: '', MaxKeys: LIST_PAGE });
-    const files = res.objects.flatMap((o) => (o.name ? [{ key: o.name, size: o.size ?? 0 }] : []));
+    const files = res.objects.flatMap((o) => (o.name && !isReserved(o.name) ? [{ key: o.name, size: o.size ?? 0 }] : []));
     return { files, more: Boolean(res.isTruncated) && files.length > 0 };
   }
 
@@ -318,6 +322,11 @@ export class S3ArtifactStore implements ArtifactStore {
       if (NOT_FOUND_CODES.has((err as { code?: string }).code ?? '')) throw artifactNotFound(fromKey);
       throw storeUnavailable('copying', fromKey, err);
     }
+  }
+
+  async move(fromKey: string, toKey: string): Promise<void> {
+    await this.copy(fromKey, toKey);
+    await this.remove(fromKey);
   }
 
   private async createMultipart(key: string, numParts: number): Promise<{ uploadId: string; parts: PresignedPart[] }> {

@@ -159,6 +159,16 @@ describe.each(stores)('ArtifactStore contract: %s', (_name, make) => {
     expect((await errorOf(store.copy('copy/missing', 'copy/x'))).code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
+  it('moves an object, replacing the target, and hides reserved staging names from listings', async () => {
+    await store.put('.registry-upload-0123abcd', text('staged'));
+    expect(await store.list('')).not.toEqual(expect.arrayContaining([expect.objectContaining({ name: '.registry-upload-0123abcd' })]));
+    await store.put('move/dst/x.bin', text('old'));
+    await store.move('.registry-upload-0123abcd', 'move/dst/x.bin');
+    expect(await textOf(await store.get('move/dst/x.bin'))).toBe('staged');
+    expect(await store.stat('.registry-upload-0123abcd')).toBeUndefined();
+    expect((await errorOf(store.move('move/missing', 'move/y'))).code).toBe('RESOURCE_DOES_NOT_EXIST');
+  });
+
   it('round-trips 20 MiB of unknown length byte for byte (S3: a multipart upload)', async () => {
     const size = 20 * 1024 * 1024 + 17;
     const expected = await sha256Of(generated(size, 42));

@@ -1,5 +1,5 @@
 import { RegistryError } from '../../src/errors';
-import { artifactKey, joinKey, relativeKey } from '../../src/storage/artifact-key';
+import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../src/storage/artifact-key';
 
 function rejection(path: string | string[], options?: { allowRoot?: boolean }): RegistryError {
   try {
@@ -92,5 +92,26 @@ describe('joinKey and relativeKey', () => {
     expect(relativeKey('1/r/artifacts', '1/r/artifactsX/m')).toBeUndefined();
     expect(relativeKey('', 'a/b')).toBe('a/b');
     expect(relativeKey('a', 'a')).toBe('');
+  });
+});
+
+describe('keyOfArtifactUri', () => {
+  it.each([
+    ['mlflow-artifacts:/1/abc/artifacts', '1/abc/artifacts'],
+    ['mlflow-artifacts:/1/abc/artifacts/', '1/abc/artifacts'],
+    ['mlflow-artifacts://tracking:5000/2/models/m-1/artifacts', '2/models/m-1/artifacts'],
+    ['mlflow-artifacts:/', ''],
+    ['mlflow-artifacts:', ''],
+  ])('maps %j to the store key %j', (uri, key) => {
+    expect(keyOfArtifactUri(uri)).toBe(key);
+  });
+
+  it('ignores URIs this server does not serve', () => {
+    expect(keyOfArtifactUri('s3://bucket/1/abc')).toBeUndefined();
+    expect(keyOfArtifactUri('file:///tmp/mlruns')).toBeUndefined();
+  });
+
+  it('rejects unsafe proxied paths', () => {
+    expect(() => keyOfArtifactUri('mlflow-artifacts:/1/../../etc')).toThrow(RegistryError);
   });
 });
