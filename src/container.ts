@@ -8,6 +8,13 @@ import { AuditService } from './modules/audit/audit.service';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import type { ArtifactStore } from './storage/artifact-store';
+import { ModelVersionsRepository } from './modules/model-versions/model-versions.repository';
+import { ModelVersionsService } from './modules/model-versions/model-versions.service';
+import { fallbackRegistryGates } from './modules/model-versions/registry-gates';
+import { RegisteredModelsRepository } from './modules/registered-models/registered-models.repository';
+import { RegisteredModelsService } from './modules/registered-models/registered-models.service';
+import { RegistryAccess } from './modules/registered-models/registry-access';
+import { registrySearch } from './modules/registered-models/registry-search';
 import { createArtifactStore } from './storage/create-artifact-store';
 
 /** The composition root: the one place that builds and wires every dependency. */
@@ -20,6 +27,8 @@ export interface Container {
   permissions: PermissionsService;
   audit: AuditService;
   artifactStore: ArtifactStore;
+  registeredModels: RegisteredModelsService;
+  modelVersions: ModelVersionsService;
   dispose(): Promise<void>;
 }
 
@@ -34,6 +43,13 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock);
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const artifactStore = await createArtifactStore(config);
+  const modelRepo = new RegisteredModelsRepository(prisma);
+  const versionRepo = new ModelVersionsRepository(prisma);
+  const registryAccess = new RegistryAccess(modelRepo, permissions, config.protectedAliases);
+  const registryGates = fallbackRegistryGates(prisma, permissions);
+  const registrySearches = registrySearch(prisma);
+  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, registrySearches.registeredModelIds);
+  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, registryGates.runs, registryGates.loggedModels, registrySearches.modelVersionKeys);
   return {
     config,
     logger,
@@ -43,6 +59,8 @@ export async function createContainer(config: Config, logger: Logger, options: C
     permissions,
     audit,
     artifactStore,
+    registeredModels,
+    modelVersions,
     async dispose() {
       await artifactStore.close();
       await prisma.$disconnect();

@@ -1,10 +1,14 @@
 import { Router } from 'express';
 import type { Container } from '../container';
 import { jsonBody, requireJsonContentType } from './limits';
+import { modelVersionsRoutes } from '../modules/model-versions/model-versions.routes';
+import { registeredModelsRoutes } from '../modules/registered-models/registered-models.routes';
 
 /** MLflow's RPCs, mounted by app.ts under /api/2.0/mlflow and /ajax-api/2.0/mlflow. */
 export function mlflowRouter(c: Container): Router {
   const router = Router();
   router.use(requireJsonContentType, jsonBody(c.config.limits.jsonBodyBytes));
+  router.use(registeredModelsRoutes(c));
+  router.use(modelVersionsRoutes(c));
   return router;
 }

@@ -1,0 +1,197 @@
+import { Prisma, type PrismaClient } from '@prisma/client';
+import { type Db, groupBy, type Tag } from '../registered-models/registered-models.repository';
+import { DELETED_STAGE, type Stage } from './stages';
+
+export interface ModelVersionRow {
+  modelId: bigint;
+  version: number;
+  source: string;
+  storageLocation: string | null;
+  runId: string | null;
+  runLink: string | null;
+  loggedModelId: string | null;
+  status: string;
+  statusMessage: string | null;
+  currentStage: string;
+  description: string | null;
+  userId: string | null;
+  creationTime: bigint;
+  lastUpdatedTime: bigint;
+}
+
+/** A live (not deleted) version with its model's current name, tags and aliases. */
+export interface ModelVersionRecord extends Omit<ModelVersionRow, 'currentStage'> {
+  name: string;
+  currentStage: Stage;
+  tags: Tag[];
+  aliases: string[];
+}
+
+export interface VersionKey {
+  modelId: bigint;
+  version: number;
+}
+
+/**
+ * Which versions a caller may see. For models where the caller holds exactly USE, only versions
+ * in Production or behind a protected alias (DESIGN.md § Permissions); applied in the SQL.
+ */
+export interface VersionView {
+  restrictedModelIds: readonly bigint[];
+  protectedAliases: readonly string[];
+}
+
+export const FULL_VIEW: VersionView = { restrictedModelIds: [], protectedAliases: [] };
+
+export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Prisma.Sql {
+  if (view.restrictedModelIds.length === 0) return Prisma.sql`TRUE`;
+  const behindProtectedAlias =
+    view.protectedAliases.length === 0
+      ? Prisma.sql`FALSE`
+      : Prisma.sql`EXISTS (SELECT 1 FROM registered_model_aliases a
+          WHERE a.model_id = ${v}.model_id AND a.version = ${v}.version
+            AND lower(a.alias) IN (${Prisma.join([...view.protectedAliases])}))`;
+  return Prisma.sql`(${v}.model_id NOT IN (${Prisma.join([...view.restrictedModelIds])})
+    OR ${v}.current_stage = 'Production' OR ${behindProtectedAlias})`;
+}
+
+const LIVE = { not: DELETED_STAGE };
+
+/** Model versions and their tags. Knows nothing about permissions. */
+export class ModelVersionsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async insert(row: ModelVersionRow, tags: Tag[], db: Db): Promise<void> {
+    await db.modelVersion.create({ data: { ...row, tags: { createMany: { data: tags } } } });
+  }
+
+  /** The live version row, or null if absent or deleted. */
+  async findRow(key: VersionKey, db: Db = this.prisma): Promise<ModelVersionRow | null> {
+    return db.modelVersion.findFirst({ where: { ...key, currentStage: LIVE } });
+  }
+
+  /** Full records in the order of `keys`; deleted or missing versions are skipped. */
+  async load(keys: VersionKey[], db: Db = this.prisma): Promise<ModelVersionRecord[]> {
+    if (keys.length === 0) return [];
+    const byModel = groupBy(keys, (k) => k.modelId, (k) => k.version);
+    const where = { OR: [...byModel].map(([modelId, versions]) => ({ modelId, version: { in: versions } })) };
+    const [rows, tags, aliases] = await Promise.all([
+      db.modelVersion.findMany({ where: { ...where, currentStage: LIVE }, include: { model: { select: { name: true } } } }),
+      db.modelVersionTag.findMany({ where, orderBy: { key: 'asc' } }),
+      db.registeredModelAlias.findMany({ where, orderBy: { alias: 'asc' } }),
+    ]);
+    const id = (k: VersionKey) => `${k.modelId}:${k.version}`;
+    const tagsOf = groupBy(tags, id, (t) => ({ key: t.key, value: t.value }));
+    const aliasesOf = groupBy(aliases, id, (a) => a.alias);
+    const byKey = new Map(
+      rows.map(({ model, ...r }) => [
+        id(r),
+        { ...r, name: model.name, currentStage: r.currentStage as Stage, tags: tagsOf.get(id(r)) ?? [], aliases: aliasesOf.get(id(r)) ?? [] },
+      ]),
+    );
+    return keys.flatMap((k) => byKey.get(id(k)) ?? []);
+  }
+
+  /**
+   * Per model and stage, the highest live version number the view shows (MLflow's
+   * get-latest-versions); `stages` undefined means all four.
+   */
+  async latestPerStage(
+    modelIds: bigint[],
+    stages: readonly Stage[] | undefined,
+    view: VersionView,
+    db: Db = this.prisma,
+  ): Promise<Array<VersionKey & { stage: Stage }>> {
+    if (modelIds.length === 0) return [];
+    const stageFilter = stages ? Prisma.sql`AND v.current_stage IN (${Prisma.join([...stages])})` : Prisma.empty;
+    return db.$queryRaw<Array<VersionKey & { stage: Stage }>>`
+      SELECT DISTINCT ON (v.model_id, v.current_stage)
+             v.model_id AS "modelId", v.version, v.current_stage AS stage
+      FROM model_versions v
+      WHERE v.model_id IN (${Prisma.join(modelIds)}) AND v.current_stage <> ${DELETED_STAGE}
+        ${stageFilter} AND ${visibleVersionsSql(view)}
+      ORDER BY v.model_id, v.current_stage, v.version DESC`;
+  }
+
+  /** The highest live version number of a model the view shows, across all stages. */
+  async latestVersion(modelId: bigint, view: VersionView, db: Db = this.prisma): Promise<number | null> {
+    const rows = await db.$queryRaw<Array<{ version: number }>>`
+      SELECT v.version FROM model_versions v
+      WHERE v.model_id = ${modelId} AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}
+      ORDER BY v.version DESC LIMIT 1`;
+    return rows[0]?.version ?? null;
+  }
+
+  /** The items whose version is live and shown by the view, in their order. */
+  async filterVisible<T extends VersionKey>(items: T[], view: VersionView, db: Db = this.prisma): Promise<T[]> {
+    if (items.length === 0) return items;
+    const modelIds = [...new Set(items.map((i) => i.modelId))];
+    const rows = await db.$queryRaw<VersionKey[]>`
+      SELECT v.model_id AS "modelId", v.version FROM model_versions v
+      WHERE v.model_id IN (${Prisma.join(modelIds)}) AND v.version IN (${Prisma.join([...new Set(items.map((i) => i.version))])})
+        AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}`;
+    const shown = new Set(rows.map((r) => `${r.modelId}:${r.version}`));
+    return items.filter((i) => shown.has(`${i.modelId}:${i.version}`));
+  }
+
+  async update(key: VersionKey, data: { description?: string | null; nowMs: number }, db: Db): Promise<void> {
+    await db.modelVersion.update({
+      where: { modelId_version: key },
+      data: {
+        ...(data.description !== undefined ? { description: data.description } : {}),
+        lastUpdatedTime: BigInt(data.nowMs),
+      },
+    });
+  }
+
+  async setStage(key: VersionKey, stage: Stage, nowMs: number, db: Db): Promise<void> {
+    await db.modelVersion.update({
+      where: { modelId_version: key },
+      data: { currentStage: stage, lastUpdatedTime: BigInt(nowMs) },
+    });
+  }
+
+  /** Moves every other live version in `stage` to Archived; returns the versions moved. */
+  async archiveOthers(key: VersionKey, stage: Stage, nowMs: number, db: Db): Promise<number[]> {
+    const rows = await db.$queryRaw<Array<{ version: number }>>`
+      UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ${BigInt(nowMs)}
+      WHERE model_id = ${key.modelId} AND current_stage = ${stage} AND version <> ${key.version}
+      RETURNING version`;
+    return rows.map((r) => r.version).sort((a, b) => a - b);
+  }
+
+  /**
+   * MLflow's soft delete (mlflow-api.md §1.6): the number stays taken, everything that pointed
+   * somewhere is redacted, tags go; the row is invisible to every read afterwards.
+   */
+  async softDelete(key: VersionKey, nowMs: number, db: Db): Promise<void> {
+    await db.modelVersionTag.deleteMany({ where: key });
+    await db.modelVersion.update({
+      where: { modelId_version: key },
+      data: {
+        currentStage: DELETED_STAGE,
+        lastUpdatedTime: BigInt(nowMs),
+        source: 'REDACTED-SOURCE-PATH',
+        storageLocation: null,
+        runId: null,
+        runLink: null,
+        loggedModelId: null,
+        description: null,
+        userId: null,
+        statusMessage: null,
+      },
+    });
+  }
+
+  async setTag(key: VersionKey, tag: Tag, db: Db = this.prisma): Promise<void> {
+    await db.modelVersionTag.upsert({
+      where: { modelId_version_key: { ...key, key: tag.key } },
+      create: { ...key, ...tag },
+      update: { value: tag.value },
+    });
+  }
+
+  async deleteTag(key: VersionKey, tagKey: string, db: Db = this.prisma): Promise<void> {
+    await db.modelVersionTag.deleteMany({ where: { ...key, key: tagKey } });
+  }
+}

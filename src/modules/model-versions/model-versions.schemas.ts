@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { LIMITS } from '../../http/limits';
+import { bool, int64, repeated, requiredString } from '../../http/wire';
+import { Tags, versionNumber } from '../registered-models/registered-models.schemas';
+
+/** Request messages of mlflow-api.md §1.6, named after MLflow's protos. */
+
+const name = requiredString();
+const version = versionNumber();
+/** Optional ids: clients sometimes send "" for "unset". */
+const optionalId = z
+  .string()
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+export const CreateModelVersion = z.object({
+  name,
+  source: requiredString(),
+  run_id: optionalId,
+  tags: Tags,
+  run_link: z.string().optional(),
+  description: z.string().optional(),
+  model_id: optionalId,
+});
+export const GetModelVersion = z.object({ name, version });
+export const UpdateModelVersion = z.object({ name, version, description: z.string().optional() });
+export const DeleteModelVersion = z.object({ name, version });
+
+export const SearchModelVersions = z.object({
+  filter: z.string().optional(),
+  max_results: int64().pipe(z.number().min(1).max(LIMITS.searchModelVersionsMax)).default(10_000),
+  order_by: repeated(z.string()).default([]),
+  page_token: z.string().optional(),
+});
+
+export const TransitionModelVersionStage = z.object({
+  name,
+  version,
+  stage: requiredString(),
+  archive_existing_versions: bool().default(false),
+});
+
+export const GetModelVersionDownloadUri = z.object({ name, version });
+export const SetModelVersionTag = z.object({ name, version, key: requiredString(), value: z.string() });
+export const DeleteModelVersionTag = z.object({ name, version, key: requiredString() });

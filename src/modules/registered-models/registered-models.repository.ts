@@ -1,0 +1,191 @@
+import { Prisma, type PrismaClient } from '@prisma/client';
+import { alreadyExists } from '../../errors';
+
+/** The Prisma client or an interactive transaction: the service decides where transactions start. */
+export type Db = PrismaClient | Prisma.TransactionClient;
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface RegisteredModelRow {
+  id: bigint;
+  name: string;
+  description: string | null;
+  userId: string | null;
+  creationTime: bigint;
+  lastUpdatedTime: bigint;
+}
+
+export interface AliasRow {
+  modelId: bigint;
+  alias: string;
+  version: number;
+}
+
+const ROW = { id: true, name: true, description: true, userId: true, creationTime: true, lastUpdatedTime: true } as const;
+
+// 50 concurrent transitions of one model queue on its row lock; they must wait, not fail.
+const TX_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
+
+const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+const taken = (name: string) => alreadyExists(`Registered Model (name=${name}) already exists.`);
+
+/** Registered models, their tags and aliases. Knows nothing about permissions. */
+export class RegisteredModelsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  transaction<T>(fn: (db: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(fn, TX_OPTIONS);
+  }
+
+  async findByName(name: string, db: Db = this.prisma): Promise<RegisteredModelRow | null> {
+    return db.registeredModel.findUnique({ where: { name }, select: ROW });
+  }
+
+  /** Locks the model row for the rest of the transaction: registry writes of one model queue here. */
+  async lockByName(name: string, db: Prisma.TransactionClient): Promise<RegisteredModelRow | null> {
+    const rows = await db.$queryRaw<RegisteredModelRow[]>`
+      SELECT id, name, description, user_id AS "userId", creation_time AS "creationTime",
+             last_updated_time AS "lastUpdatedTime"
+      FROM registered_models WHERE name = ${name} FOR UPDATE`;
+    return rows[0] ?? null;
+  }
+
+  async findByIds(ids: bigint[]): Promise<RegisteredModelRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.registeredModel.findMany({ where: { id: { in: ids } }, select: ROW });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async insert(
+    m: { name: string; description?: string; userId: string; nowMs: number; tags: Tag[] },
+    db: Db,
+  ): Promise<RegisteredModelRow> {
+    try {
+      return await db.registeredModel.create({
+        data: {
+          name: m.name,
+          description: m.description ?? null,
+          userId: m.userId,
+          creationTime: BigInt(m.nowMs),
+          lastUpdatedTime: BigInt(m.nowMs),
+          tags: { createMany: { data: m.tags } },
+        },
+        select: ROW,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw taken(m.name);
+      throw err;
+    }
+  }
+
+  async rename(id: bigint, newName: string, nowMs: number, db: Db): Promise<RegisteredModelRow> {
+    try {
+      return await db.registeredModel.update({
+        where: { id },
+        data: { name: newName, lastUpdatedTime: BigInt(nowMs) },
+        select: ROW,
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw taken(newName);
+      throw err;
+    }
+  }
+
+  async update(
+    id: bigint,
+    data: { description?: string | null; nowMs: number },
+    db: Db,
+  ): Promise<RegisteredModelRow> {
+    return db.registeredModel.update({
+      where: { id },
+      data: {
+        ...(data.description !== undefined ? { description: data.description } : {}),
+        lastUpdatedTime: BigInt(data.nowMs),
+      },
+      select: ROW,
+    });
+  }
+
+  /** Hard delete; versions, tags and aliases cascade in the database. */
+  async delete(id: bigint, db: Db): Promise<void> {
+    await db.registeredModel.delete({ where: { id } });
+  }
+
+  /** The next version number: atomic under concurrency and never reused (mlflow-api.md §9.8). */
+  async allocateVersion(id: bigint, nowMs: number, db: Prisma.TransactionClient): Promise<number> {
+    const rows = await db.$queryRaw<Array<{ last_version: number }>>`
+      UPDATE registered_models SET last_version = last_version + 1, last_updated_time = ${BigInt(nowMs)}
+      WHERE id = ${id} RETURNING last_version`;
+    return rows[0]!.last_version;
+  }
+
+  async setTag(id: bigint, tag: Tag, db: Db = this.prisma): Promise<void> {
+    await db.registeredModelTag.upsert({
+      where: { modelId_key: { modelId: id, key: tag.key } },
+      create: { modelId: id, ...tag },
+      update: { value: tag.value },
+    });
+  }
+
+  async deleteTag(id: bigint, key: string, db: Db = this.prisma): Promise<void> {
+    await db.registeredModelTag.deleteMany({ where: { modelId: id, key } });
+  }
+
+  async tagsOf(ids: bigint[]): Promise<Map<bigint, Tag[]>> {
+    const rows = ids.length === 0 ? [] : await this.prisma.registeredModelTag.findMany({
+      where: { modelId: { in: ids } },
+      orderBy: [{ modelId: 'asc' }, { key: 'asc' }],
+    });
+    return groupBy(rows, (r) => r.modelId, (r) => ({ key: r.key, value: r.value }));
+  }
+
+  async aliasesOf(ids: bigint[], db: Db = this.prisma): Promise<AliasRow[]> {
+    if (ids.length === 0) return [];
+    return db.registeredModelAlias.findMany({
+      where: { modelId: { in: ids } },
+      orderBy: [{ modelId: 'asc' }, { alias: 'asc' }],
+    });
+  }
+
+  async findAlias(modelId: bigint, alias: string, db: Db = this.prisma): Promise<AliasRow | null> {
+    return db.registeredModelAlias.findUnique({ where: { modelId_alias: { modelId, alias } } });
+  }
+
+  async upsertAlias(a: AliasRow, db: Db): Promise<void> {
+    await db.registeredModelAlias.upsert({
+      where: { modelId_alias: { modelId: a.modelId, alias: a.alias } },
+      create: a,
+      update: { version: a.version },
+    });
+  }
+
+  async deleteAlias(modelId: bigint, alias: string, db: Db): Promise<void> {
+    await db.registeredModelAlias.deleteMany({ where: { modelId, alias } });
+  }
+
+  /** Removes every alias of one version; returns their names. */
+  async deleteAliasesOfVersion(modelId: bigint, version: number, db: Db): Promise<string[]> {
+    const rows = await db.registeredModelAlias.findMany({ where: { modelId, version }, orderBy: { alias: 'asc' } });
+    await db.registeredModelAlias.deleteMany({ where: { modelId, version } });
+    return rows.map((r) => r.alias);
+  }
+
+  async touch(id: bigint, nowMs: number, db: Db): Promise<void> {
+    await db.registeredModel.update({ where: { id }, data: { lastUpdatedTime: BigInt(nowMs) } });
+  }
+}
+
+export function groupBy<R, K, V>(rows: R[], key: (r: R) => K, value: (r: R) => V): Map<K, V[]> {
+  const out = new Map<K, V[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = out.get(k);
+    if (list) list.push(value(r));
+    else out.set(k, [value(r)]);
+  }
+  return out;
+}

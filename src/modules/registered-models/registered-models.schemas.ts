@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { LIMITS } from '../../http/limits';
+import { int64, keyValue, repeated, requiredString } from '../../http/wire';
+
+/** Request messages of mlflow-api.md §1.5, named after MLflow's protos. */
+
+/** A model version number: a JSON number or numeric string ("3"), as MLflow accepts. */
+export const versionNumber = () =>
+  z
+    .union([z.number().int(), z.string().regex(/^\d+$/, 'must be an integer')])
+    .transform((v) => Number(v))
+    .refine((n) => n >= 0 && n <= 2_147_483_647, 'must be an integer');
+
+export const Tags = z
+  .array(keyValue())
+  .optional()
+  .transform((tags) => (tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' })));
+
+const name = requiredString();
+
+export const CreateRegisteredModel = z.object({ name, tags: Tags, description: z.string().optional() });
+export const GetRegisteredModel = z.object({ name });
+export const RenameRegisteredModel = z.object({ name, new_name: requiredString() });
+export const UpdateRegisteredModel = z.object({ name, description: z.string().optional() });
+export const DeleteRegisteredModel = z.object({ name });
+
+export const SearchRegisteredModels = z.object({
+  filter: z.string().optional(),
+  max_results: int64().pipe(z.number().min(1).max(LIMITS.searchRegisteredModelsMax)).default(100),
+  order_by: repeated(z.string()).default([]),
+  page_token: z.string().optional(),
+});
+
+export const GetLatestVersions = z.object({ name, stages: repeated(z.string()).default([]) });
+
+export const SetRegisteredModelTag = z.object({ name, key: requiredString(), value: z.string().default('') });
+export const DeleteRegisteredModelTag = z.object({ name, key: requiredString() });
+
+export const SetRegisteredModelAlias = z.object({ name, alias: requiredString(), version: versionNumber() });
+export const DeleteRegisteredModelAlias = z.object({ name, alias: requiredString() });
+export const GetModelVersionByAlias = z.object({ name, alias: requiredString() });

@@ -1,0 +1,218 @@
+import { notFound } from '../../errors';
+import type { Principal } from '../../http/principal';
+import type { Clock } from '../../lib/clock';
+import type { AuditService } from '../audit/audit.service';
+import type { ModelVersionRecord, ModelVersionsRepository, VersionView } from '../model-versions/model-versions.repository';
+import { canonicalStage, type Stage, STAGES } from '../model-versions/stages';
+import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
+import type { RegisteredModelRecord } from './registered-models.mapper';
+import type { RegisteredModelRow, RegisteredModelsRepository, Tag } from './registered-models.repository';
+import { modelNotFound, type RegistryAccess } from './registry-access';
+import { validateAlias, validateModelName, validateTag } from './registry-validation';
+
+export interface RegisteredModelSearchInput {
+  filter?: string;
+  orderBy: string[];
+  maxResults: number;
+  pageToken?: string;
+}
+
+/** src/search's searchRegisteredModelIds, bound to the container's Prisma client. */
+export type SearchRegisteredModelIds = (
+  input: RegisteredModelSearchInput,
+  scope: VisibleScope,
+) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
+
+const inScope = (scope: VisibleScope, id: string) =>
+  scope.kind === 'all' ? true : scope.kind === 'except' ? !scope.ids.includes(id) : scope.ids.includes(id);
+
+/**
+ * Registered models (mlflow-api.md §1.5): names unique, rename keeps the numeric id (and so
+ * versions, aliases, grants, audit trail), delete is hard and cascades.
+ */
+export class RegisteredModelsService {
+  constructor(
+    private readonly models: RegisteredModelsRepository,
+    private readonly versions: ModelVersionsRepository,
+    private readonly access: RegistryAccess,
+    private readonly permissions: PermissionsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly search: SearchRegisteredModelIds,
+  ) {}
+
+  async create(p: Principal, input: { name: string; description?: string; tags: Tag[] }): Promise<RegisteredModelRecord> {
+    validateModelName(input.name);
+    for (const t of input.tags) validateTag(t.key, t.value);
+    const row = await this.models.transaction(async (tx) => {
+      const m = await this.models.insert({ ...input, userId: p.subject, nowMs: this.clock.nowMs() }, tx);
+      await this.audit.record(
+        p,
+        [{ action: 'create_registered_model', resourceType: 'registered_model', modelId: m.id, modelName: m.name, after: { name: m.name } }],
+        tx,
+      );
+      return m;
+    });
+    await this.permissions.grantCreator(p, 'registered_model', String(row.id));
+    return this.record(row, []);
+  }
+
+  async get(p: Principal, name: string): Promise<RegisteredModelRecord> {
+    const { model, view } = await this.access.require(p, name, 'USE');
+    return this.record(model, view.restrictedModelIds);
+  }
+
+  async rename(p: Principal, name: string, newName: string): Promise<RegisteredModelRecord> {
+    validateModelName(newName);
+    await this.access.require(p, name, 'MANAGE');
+    const row = await this.models.transaction(async (tx) => {
+      const locked = await this.models.lockByName(name, tx);
+      if (!locked) throw modelNotFound(name);
+      const renamed = await this.models.rename(locked.id, newName, this.clock.nowMs(), tx);
+      await this.audit.record(
+        p,
+        [{ action: 'rename_registered_model', resourceType: 'registered_model', modelId: locked.id, modelName: newName, before: { name }, after: { name: newName } }],
+        tx,
+      );
+      return renamed;
+    });
+    return this.record(row, []);
+  }
+
+  /** Sets the description (unset clears it, as MLflow does) and bumps last_updated_timestamp. */
+  async update(p: Principal, name: string, description: string | undefined): Promise<RegisteredModelRecord> {
+    const { view } = await this.access.require(p, name, 'EDIT');
+    const row = await this.models.transaction(async (tx) => {
+      const locked = await this.models.lockByName(name, tx);
+      if (!locked) throw modelNotFound(name);
+      const after = description === undefined || description === '' ? null : description;
+      const updated = await this.models.update(locked.id, { description: after, nowMs: this.clock.nowMs() }, tx);
+      if (locked.description !== after) {
+        await this.audit.record(
+          p,
+          [{ action: 'update_description', resourceType: 'registered_model', modelId: locked.id, modelName: name, before: { description: locked.description }, after: { description: after } }],
+          tx,
+        );
+      }
+      return updated;
+    });
+    return this.record(row, view.restrictedModelIds);
+  }
+
+  async delete(p: Principal, name: string): Promise<void> {
+    const { model } = await this.access.require(p, name, 'MANAGE');
+    await this.models.transaction(async (tx) => {
+      const locked = await this.models.lockByName(name, tx);
+      if (!locked) throw modelNotFound(name);
+      await this.models.delete(locked.id, tx);
+      await this.audit.record(
+        p,
+        [{ action: 'delete_registered_model', resourceType: 'registered_model', modelId: locked.id, modelName: name, before: { name } }],
+        tx,
+      );
+    });
+    await this.permissions.forgetResource('registered_model', String(model.id));
+  }
+
+  async searchModels(p: Principal, input: RegisteredModelSearchInput): Promise<{ items: RegisteredModelRecord[]; nextPageToken?: string }> {
+    const [visible, readable] = await Promise.all([
+      this.permissions.visibleScope(p, 'registered_model', 'USE'),
+      this.permissions.visibleScope(p, 'registered_model', 'READ'),
+    ]);
+    const { ids, nextPageToken } = await this.search(input, visible);
+    const rows = await this.models.findByIds(ids);
+    const restricted = rows.filter((r) => !inScope(readable, String(r.id))).map((r) => r.id);
+    const items = await this.records(rows, restricted);
+    return nextPageToken ? { items, nextPageToken } : { items };
+  }
+
+  /** Per requested stage (all four if none), the highest version number in that stage. */
+  async getLatestVersions(p: Principal, name: string, stages: string[]): Promise<ModelVersionRecord[]> {
+    const wanted: Stage[] = stages.length > 0 ? [...new Set(stages.map(canonicalStage))] : [...STAGES];
+    const { model, view } = await this.access.require(p, name, 'USE');
+    const keys = await this.versions.latestPerStage([model.id], wanted, view);
+    keys.sort((a, b) => wanted.indexOf(a.stage) - wanted.indexOf(b.stage));
+    return this.versions.load(keys);
+  }
+
+  async setTag(p: Principal, name: string, tag: Tag): Promise<void> {
+    validateTag(tag.key, tag.value);
+    const { model } = await this.access.require(p, name, 'EDIT');
+    await this.models.setTag(model.id, tag);
+  }
+
+  /** No-op if the tag is absent; the model must exist. */
+  async deleteTag(p: Principal, name: string, key: string): Promise<void> {
+    const { model } = await this.access.require(p, name, 'EDIT');
+    await this.models.deleteTag(model.id, key);
+  }
+
+  /** Creates or moves an alias; protected aliases need MANAGE_PRODUCTION, others MANAGE_STAGING. */
+  async setAlias(p: Principal, name: string, alias: string, version: number): Promise<void> {
+    validateAlias(alias);
+    await this.access.require(p, name, this.access.levelForAlias(alias));
+    await this.models.transaction(async (tx) => {
+      const locked = await this.models.lockByName(name, tx);
+      if (!locked) throw modelNotFound(name);
+      if (!(await this.versions.findRow({ modelId: locked.id, version }, tx))) throw versionNotFound(name, version);
+      const previous = await this.models.findAlias(locked.id, alias, tx);
+      if (previous?.version === version) return;
+      await this.models.upsertAlias({ modelId: locked.id, alias, version }, tx);
+      await this.audit.record(
+        p,
+        [{
+          action: 'set_alias', resourceType: 'registered_model', modelId: locked.id, modelName: name, version,
+          ...(previous ? { before: { alias, version: String(previous.version) } } : {}),
+          after: { alias, version: String(version) },
+        }],
+        tx,
+      );
+    });
+  }
+
+  /** No-op if the alias is absent; the model must exist. */
+  async deleteAlias(p: Principal, name: string, alias: string): Promise<void> {
+    validateAlias(alias);
+    await this.access.require(p, name, this.access.levelForAlias(alias));
+    await this.models.transaction(async (tx) => {
+      const locked = await this.models.lockByName(name, tx);
+      if (!locked) throw modelNotFound(name);
+      const previous = await this.models.findAlias(locked.id, alias, tx);
+      if (!previous) return;
+      await this.models.deleteAlias(locked.id, alias, tx);
+      await this.audit.record(
+        p,
+        [{ action: 'delete_alias', resourceType: 'registered_model', modelId: locked.id, modelName: name, version: previous.version, before: { alias, version: String(previous.version) } }],
+        tx,
+      );
+    });
+  }
+
+  private record(row: RegisteredModelRow, restrictedIds: readonly bigint[]): Promise<RegisteredModelRecord> {
+    return this.records([row], restrictedIds).then((r) => r[0]!);
+  }
+
+  /** Rows → full records (tags, aliases, latest versions) with a fixed number of queries. */
+  private async records(rows: RegisteredModelRow[], restrictedIds: readonly bigint[]): Promise<RegisteredModelRecord[]> {
+    const ids = rows.map((r) => r.id);
+    const view: VersionView = this.access.viewRestrictedTo(restrictedIds);
+    const [tags, aliases, latestKeys] = await Promise.all([
+      this.models.tagsOf(ids),
+      this.models.aliasesOf(ids),
+      this.versions.latestPerStage(ids, undefined, view),
+    ]);
+    latestKeys.sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage));
+    const latest = await this.versions.load(latestKeys);
+    const visibleAliases =
+      restrictedIds.length === 0 ? aliases : await this.versions.filterVisible(aliases, view);
+    return rows.map((r) => ({
+      ...r,
+      tags: tags.get(r.id) ?? [],
+      aliases: visibleAliases.filter((a) => a.modelId === r.id),
+      latestVersions: latest.filter((v) => v.modelId === r.id),
+    }));
+  }
+}
+
+export const versionNotFound = (name: string, version: number | string) =>
+  notFound(`Model Version (name=${name}, version=${version}) not found`);
