@@ -19,7 +19,7 @@ export async function createVersion(api: ApiClient, name: string, extra: Record<
   return res.body.model_version.version as string;
 }
 
-export async function transition(api: ApiClient, name: string, version: string, stage: string, archive = false) {
+export function transition(api: ApiClient, name: string, version: string, stage: string, archive = false) {
   return api.post(`${API}/model-versions/transition-stage`, { name, version, stage, archive_existing_versions: archive });
 }
 
