@@ -4,6 +4,7 @@ import type { Container } from './container';
 import { authenticate } from './http/authenticate';
 import { endpointNotFound, errorHandler } from './http/error-handler';
 import { mlflowRouter } from './http/mlflow-router';
+import { auditRoutes } from './modules/audit/audit.routes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -38,6 +39,7 @@ export function createApp(c: Container): Express {
 
   app.use(API_PREFIXES, authenticate(c.tokens));
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
+  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], auditRoutes(c));
 
   app.use((req: Request) => endpointNotFound(req));
   app.use(errorHandler(c.logger));

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from './lib/clock';
 import type { Logger } from './logger';
 import { AuditRepository } from './modules/audit/audit.repository';
 import { AuditService } from './modules/audit/audit.service';
+import { AuditTrailService } from './modules/audit/audit-trail.service';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import type { ArtifactStore } from './storage/artifact-store';
@@ -26,6 +27,7 @@ export interface Container {
   tokens: TokenVerifier;
   permissions: PermissionsService;
   audit: AuditService;
+  auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
   modelVersions: ModelVersionsService;
@@ -49,6 +51,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const registryGates = fallbackRegistryGates(prisma, permissions);
   const registrySearches = registrySearch(prisma);
   const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, registrySearches.registeredModelIds);
+  const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
   const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, registryGates.runs, registryGates.loggedModels, registrySearches.modelVersionKeys);
   return {
     config,
@@ -58,6 +61,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     tokens: createTokenVerifier(config),
     permissions,
     audit,
+    auditTrail,
     artifactStore,
     registeredModels,
     modelVersions,

@@ -56,12 +56,13 @@ export class AuditRepository {
    * events of deleted models, by the name it had.
    */
   async list(
-    filter: { modelId?: bigint; modelName?: string; version?: number; experimentId?: bigint },
+    filter: { modelId?: bigint; modelIds?: bigint[]; modelName?: string; version?: number; experimentId?: bigint },
     offset: number,
     limit: number,
   ): Promise<AuditEventRecord[]> {
     const who: Prisma.AuditEventWhereInput[] = [];
     if (filter.modelId !== undefined) who.push({ modelId: filter.modelId });
+    if (filter.modelIds !== undefined && filter.modelIds.length > 0) who.push({ modelId: { in: filter.modelIds } });
     if (filter.modelName !== undefined) who.push({ modelName: filter.modelName });
     if (filter.experimentId !== undefined) who.push({ experimentId: filter.experimentId });
     return this.prisma.auditEvent.findMany({
@@ -70,5 +71,15 @@ export class AuditRepository {
       skip: offset,
       take: limit,
     });
+  }
+
+  /** Ids of deleted registered models that carried `name` when they were deleted. */
+  async deletedModelIds(name: string): Promise<bigint[]> {
+    const rows = await this.prisma.auditEvent.findMany({
+      where: { modelName: name, action: 'delete_registered_model', modelId: { not: null } },
+      select: { modelId: true },
+      distinct: ['modelId'],
+    });
+    return rows.map((r) => r.modelId!);
   }
 }

@@ -25,12 +25,16 @@ export class AuditService {
   }
 
   async list(
-    filter: { modelId?: bigint; modelName?: string; version?: number; experimentId?: bigint },
+    filter: { modelId?: bigint; modelIds?: bigint[]; modelName?: string; version?: number; experimentId?: bigint },
     pageToken: string | undefined,
     maxResults: number,
   ): Promise<{ items: AuditEventRecord[]; nextPageToken?: string }> {
     const offset = decodePageToken(pageToken);
     const rows = await this.repo.list(filter, offset, maxResults + 1);
     return pageOf(rows, offset, maxResults);
+  }
+
+  deletedModelIds(name: string): Promise<bigint[]> {
+    return this.repo.deletedModelIds(name);
   }
 }
