@@ -72,6 +72,23 @@ describe('model versions: create, sources, get, update, delete, tags, download U
     expect(missing.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
+  it('registers an MLflow 3 logged model (models:/m-…) at its artifact location and reports its model_id', async () => {
+    const alice = t.as('alice');
+    const name = await createModel(alice);
+    const run = await createRun(t, 'alice');
+    const id = `m-${'ab'.repeat(16)}`;
+    const artifactLocation = `mlflow-artifacts:/${run.experimentId}/models/${id}/artifacts`;
+    await t.container.prisma.loggedModel.create({
+      data: { id, experimentId: BigInt(run.experimentId), name: 'model', status: 'READY', artifactLocation, creationTime: 0n, lastUpdatedTime: 0n },
+    });
+    const res = await alice.post(`${API}/model-versions/create`, { name, source: `models:/${id}`, run_id: run.runId, model_id: id }).expect(200);
+    expect(res.body.model_version).toMatchObject({ source: `models:/${id}`, model_id: id, run_id: run.runId });
+    const uri = await alice.get(`${API}/model-versions/get-download-uri`, { name, version: '1' }).expect(200);
+    expect(uri.body.artifact_uri).toBe(artifactLocation);
+    const unknown = await alice.post(`${API}/model-versions/create`, { name, source: `models:/m-${'cd'.repeat(16)}` }).expect(404);
+    expect(unknown.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+  });
+
   it.each([
     ['a .. segment', 'mlflow-artifacts:/1/../../etc'],
     ['an encoded %2e%2e segment', 's3://bucket/a/%2e%2e/b'],

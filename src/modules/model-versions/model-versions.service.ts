@@ -65,8 +65,11 @@ export class ModelVersionsService {
   async create(p: Principal, input: CreateModelVersionInput): Promise<ModelVersionRecord> {
     for (const t of input.tags) validateTag(t.key, t.value);
     const access = await this.access.require(p, input.name, 'EDIT');
-    const storageLocation = await this.storageLocationOf(p, parseModelSource(input.source));
+    const source = parseModelSource(input.source);
+    const storageLocation = await this.storageLocationOf(p, source);
     if (input.runId !== undefined) await this.runs.requireRun(p, input.runId, 'READ');
+    // MLflow 3 registers logged models as models:/m-…; the version then carries that model_id.
+    const loggedModelId = input.loggedModelId ?? (source.kind === 'logged-model' ? source.modelId : undefined);
     if (input.loggedModelId !== undefined) await this.loggedModels.requireLoggedModel(p, input.loggedModelId, 'READ');
     const key = await this.models.transaction(async (tx) => {
       const nowMs = this.clock.nowMs();
@@ -79,7 +82,7 @@ export class ModelVersionsService {
           storageLocation,
           runId: input.runId ?? null,
           runLink: input.runLink ?? null,
-          loggedModelId: input.loggedModelId ?? null,
+          loggedModelId: loggedModelId ?? null,
           status: 'READY',
           statusMessage: null,
           currentStage: 'None',
