@@ -51,6 +51,15 @@ describe('registered models: create, get, rename, update, delete, tags', () => {
     expect(badTag.body.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 
+  it('keeps the last value of a tag key given twice on create', async () => {
+    const name = uniqueName();
+    const tags = [{ key: 'k', value: '1' }, { key: 'k', value: '2' }];
+    const res = await t.as('alice').post(`${API}/registered-models/create`, { name, tags }).expect(200);
+    expect(res.body.registered_model.tags).toEqual([{ key: 'k', value: '2' }]);
+    const v = await t.as('alice').post(`${API}/model-versions/create`, { name, source: 's3://b/m', tags }).expect(200);
+    expect(v.body.model_version.tags).toEqual([{ key: 'k', value: '2' }]);
+  });
+
   it('answers RESOURCE_DOES_NOT_EXIST (404) for an unknown model', async () => {
     const res = await t.as('alice').get(`${API}/registered-models/get`, { name: 'nope-nope' }).expect(404);
     expect(res.body).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'Registered Model with name=nope-nope not found' });

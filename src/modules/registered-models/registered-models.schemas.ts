@@ -11,10 +11,11 @@ export const versionNumber = () =>
     .transform((v) => Number(v))
     .refine((n) => n >= 0 && n <= 2_147_483_647, 'must be an integer');
 
+/** Tags given on create; a key given twice keeps its last value. */
 export const Tags = z
   .array(keyValue())
   .optional()
-  .transform((tags) => (tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' })));
+  .transform((tags) => [...new Map((tags ?? []).map((t) => [t.key, t.value ?? ''])).entries()].map(([key, value]) => ({ key, value })));
 
 const name = requiredString();
 
