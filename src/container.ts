@@ -6,6 +6,9 @@ import type { Logger } from './logger';
 import { AuditRepository } from './modules/audit/audit.repository';
 import { AuditService } from './modules/audit/audit.service';
 import { AuditTrailService } from './modules/audit/audit-trail.service';
+import { ExperimentsRepository } from './modules/experiments/experiments.repository';
+import { ExperimentsService } from './modules/experiments/experiments.service';
+import { searchExperimentIds } from './search/experiments-search';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import type { ArtifactStore } from './storage/artifact-store';
@@ -27,6 +30,7 @@ export interface Container {
   tokens: TokenVerifier;
   permissions: PermissionsService;
   audit: AuditService;
+  experiments: ExperimentsService;
   auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
@@ -44,6 +48,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const prisma = createPrismaClient(options.databaseUrl, config.databasePoolSize);
   const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock);
   const audit = new AuditService(new AuditRepository(prisma), clock);
+  const experiments = new ExperimentsService(new ExperimentsRepository(prisma), permissions, audit, clock, prisma, searchExperimentIds);
   const artifactStore = await createArtifactStore(config);
   const modelRepo = new RegisteredModelsRepository(prisma);
   const versionRepo = new ModelVersionsRepository(prisma);
@@ -61,6 +66,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     tokens: createTokenVerifier(config),
     permissions,
     audit,
+    experiments,
     auditTrail,
     artifactStore,
     registeredModels,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Container } from '../container';
 import { jsonBody, requireJsonContentType } from './limits';
+import { experimentsRoutes } from '../modules/experiments/experiments.routes';
 import { modelVersionsRoutes } from '../modules/model-versions/model-versions.routes';
 import { registeredModelsRoutes } from '../modules/registered-models/registered-models.routes';
 
@@ -8,6 +9,7 @@ import { registeredModelsRoutes } from '../modules/registered-models/registered-
 export function mlflowRouter(c: Container): Router {
   const router = Router();
   router.use(requireJsonContentType, jsonBody(c.config.limits.jsonBodyBytes));
+  router.use(experimentsRoutes(c));
   router.use(registeredModelsRoutes(c));
   router.use(modelVersionsRoutes(c));
   return router;

@@ -1,0 +1,163 @@
+import type { PrismaClient } from '@prisma/client';
+import { invalidParameter, notFound, RegistryError } from '../../errors';
+import type { Principal } from '../../http/principal';
+import { LIMITS } from '../../http/limits';
+import type { Clock } from '../../lib/clock';
+import { validateKey, validateLength } from '../../lib/keys';
+import type { AuditService } from '../audit/audit.service';
+import type { Level } from '../permissions/permission-levels';
+import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
+import type { CreateExperimentInput } from './experiments.schemas';
+import type { ExperimentRecord, ExperimentsRepository, ExperimentWithTags } from './experiments.repository';
+
+export type { ExperimentRecord };
+
+export interface ExperimentSearchQuery {
+  filter?: string;
+  orderBy: string[];
+  maxResults: number;
+  pageToken?: string;
+  viewType: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+}
+
+/** The search module's SQL search (src/search), injected so this service stays testable. */
+export type ExperimentIdSearch = (
+  prisma: PrismaClient,
+  input: ExperimentSearchQuery,
+  scope: VisibleScope,
+) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
+
+export function parseExperimentId(id: string): bigint {
+  if (!/^\d{1,18}$/.test(id)) throw invalidParameter(`Invalid experiment ID: '${id}'`);
+  return BigInt(id);
+}
+
+function validateArtifactLocation(location: string): void {
+  if (location.startsWith('runs:')) {
+    throw invalidParameter(`Artifact location cannot be a runs:/ URI. Given: '${location}'`);
+  }
+  if (/[?#]/.test(location)) {
+    throw invalidParameter(`Artifact location must not contain a query string or fragment. Given: '${location}'`);
+  }
+  validateLength('Artifact location', location, 2048);
+}
+
+function validateName(name: string): void {
+  validateLength(`Experiment name '${name.slice(0, 40)}…'`, name, LIMITS.experimentNameLength);
+}
+
+export class ExperimentsService {
+  constructor(
+    private readonly repo: ExperimentsRepository,
+    private readonly permissions: PermissionsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly prisma: PrismaClient,
+    private readonly searchIds: ExperimentIdSearch,
+  ) {}
+
+  /** 404 if absent, 403 if the caller lacks `level` (BRIEF.md contract, used by runs and artifacts). */
+  async requireExperiment(p: Principal, experimentId: string, level: Level): Promise<ExperimentRecord> {
+    const id = parseExperimentId(experimentId);
+    const experiment = await this.repo.findById(id);
+    if (!experiment) throw notFound(`No Experiment with id=${experimentId} exists`);
+    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId}`);
+    return experiment;
+  }
+
+  private async requireWithTags(p: Principal, experimentId: string, level: Level): Promise<ExperimentWithTags> {
+    const experiment = await this.repo.findByIdWithTags(parseExperimentId(experimentId));
+    if (!experiment) throw notFound(`No Experiment with id=${experimentId} exists`);
+    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId}`);
+    return experiment;
+  }
+
+  private async requireActive(p: Principal, experimentId: string, level: Level): Promise<ExperimentRecord> {
+    const experiment = await this.requireExperiment(p, experimentId, level);
+    if (experiment.lifecycleStage !== 'active') {
+      throw invalidParameter(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);
+    }
+    return experiment;
+  }
+
+  async create(p: Principal, input: CreateExperimentInput): Promise<string> {
+    validateName(input.name);
+    if (input.artifact_location) validateArtifactLocation(input.artifact_location);
+    const tags = (input.tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' }));
+    for (const t of tags) this.validateTag(t.key, t.value);
+    const id = await this.repo.create(input.name, input.artifact_location || undefined, tags, this.clock.nowMs());
+    await this.permissions.grantCreator(p, 'experiment', String(id));
+    return String(id);
+  }
+
+  get(p: Principal, experimentId: string): Promise<ExperimentWithTags> {
+    return this.requireWithTags(p, experimentId, 'READ');
+  }
+
+  async getByName(p: Principal, name: string): Promise<ExperimentWithTags> {
+    const experiment = await this.repo.findByNameWithTags(name);
+    if (!experiment) throw notFound(`Could not find experiment with name '${name}'`);
+    await this.permissions.require(p, 'experiment', String(experiment.id), 'READ', `'${name}'`);
+    return experiment;
+  }
+
+  async search(p: Principal, query: ExperimentSearchQuery): Promise<{ items: ExperimentWithTags[]; nextPageToken?: string }> {
+    if (query.maxResults < 1 || query.maxResults > LIMITS.searchExperimentsMax) {
+      throw invalidParameter(
+        `Invalid value ${query.maxResults} for parameter 'max_results' supplied. It must be at most ${LIMITS.searchExperimentsMax} and positive.`,
+      );
+    }
+    const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
+    const { ids, nextPageToken } = await this.searchIds(this.prisma, query, scope);
+    return { items: await this.repo.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+
+  async rename(p: Principal, experimentId: string, newName: string): Promise<void> {
+    validateName(newName);
+    const experiment = await this.requireExperiment(p, experimentId, 'EDIT');
+    if (experiment.lifecycleStage !== 'active') {
+      // MLflow answers INVALID_STATE with HTTP 500 here; a user error must not be a 5xx the
+      // client retries, so we keep the code and answer 400.
+      throw new RegistryError('INVALID_STATE', `Cannot rename a non-active experiment. Experiment ${experimentId} is ${experiment.lifecycleStage}.`, {
+        status: 400,
+      });
+    }
+    await this.repo.rename(experiment.id, newName, this.clock.nowMs());
+    await this.audit.record(p, [
+      { action: 'experiment_renamed', resourceType: 'experiment', experimentId: experiment.id, before: { name: experiment.name }, after: { name: newName } },
+    ]);
+  }
+
+  async delete(p: Principal, experimentId: string): Promise<void> {
+    const experiment = await this.requireExperiment(p, experimentId, 'MANAGE');
+    if (experiment.id === 0n) throw invalidParameter('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
+    if (experiment.lifecycleStage !== 'active') throw notFound(`Experiment ${experimentId} is already deleted.`);
+    await this.repo.softDelete(experiment.id, this.clock.nowMs());
+    await this.audit.record(p, [{ action: 'experiment_deleted', resourceType: 'experiment', experimentId: experiment.id }]);
+  }
+
+  async restore(p: Principal, experimentId: string): Promise<void> {
+    const experiment = await this.requireExperiment(p, experimentId, 'MANAGE');
+    if (experiment.lifecycleStage !== 'deleted') throw notFound(`Cannot restore experiment ${experimentId}: it is not deleted.`);
+    await this.repo.restore(experiment.id, experiment.lastUpdateTime, this.clock.nowMs());
+    await this.audit.record(p, [{ action: 'experiment_restored', resourceType: 'experiment', experimentId: experiment.id }]);
+  }
+
+  async setTag(p: Principal, experimentId: string, key: string, value: string): Promise<void> {
+    this.validateTag(key, value);
+    const experiment = await this.requireActive(p, experimentId, 'EDIT');
+    await this.repo.setTag(experiment.id, key, value);
+  }
+
+  async deleteTag(p: Principal, experimentId: string, key: string): Promise<void> {
+    const experiment = await this.requireActive(p, experimentId, 'EDIT');
+    if (!(await this.repo.deleteTag(experiment.id, key))) {
+      throw notFound(`No tag with name: ${key} in experiment with id ${experimentId}`);
+    }
+  }
+
+  private validateTag(key: string, value: string): void {
+    validateKey('tag', key);
+    validateLength(`Tag value for key '${key}'`, value, LIMITS.experimentTagValueLength);
+  }
+}
