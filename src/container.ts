@@ -9,6 +9,9 @@ import { AuditTrailService } from './modules/audit/audit-trail.service';
 import { ExperimentsRepository } from './modules/experiments/experiments.repository';
 import { ExperimentsService } from './modules/experiments/experiments.service';
 import { searchExperimentIds } from './search/experiments-search';
+import { RunsRepository } from './modules/runs/runs.repository';
+import { RunsService } from './modules/runs/runs.service';
+import { searchRunIds } from './search/runs-search';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import type { ArtifactStore } from './storage/artifact-store';
@@ -31,6 +34,7 @@ export interface Container {
   permissions: PermissionsService;
   audit: AuditService;
   experiments: ExperimentsService;
+  runs: RunsService;
   auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
@@ -49,6 +53,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock);
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const experiments = new ExperimentsService(new ExperimentsRepository(prisma), permissions, audit, clock, prisma, searchExperimentIds);
+  const runs = new RunsService(new RunsRepository(prisma), experiments, permissions, clock, prisma, searchRunIds);
   const artifactStore = await createArtifactStore(config);
   const modelRepo = new RegisteredModelsRepository(prisma);
   const versionRepo = new ModelVersionsRepository(prisma);
@@ -67,6 +72,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     permissions,
     audit,
     experiments,
+    runs,
     auditTrail,
     artifactStore,
     registeredModels,

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Container } from '../container';
 import { jsonBody, requireJsonContentType } from './limits';
+import { runsRoutes } from '../modules/runs/runs.routes';
 import { experimentsRoutes } from '../modules/experiments/experiments.routes';
 import { modelVersionsRoutes } from '../modules/model-versions/model-versions.routes';
 import { registeredModelsRoutes } from '../modules/registered-models/registered-models.routes';
@@ -10,6 +11,7 @@ export function mlflowRouter(c: Container): Router {
   const router = Router();
   router.use(requireJsonContentType, jsonBody(c.config.limits.jsonBodyBytes));
   router.use(experimentsRoutes(c));
+  router.use(runsRoutes(c));
   router.use(registeredModelsRoutes(c));
   router.use(modelVersionsRoutes(c));
   return router;

@@ -38,7 +38,7 @@ export async function searchExperimentIds(
       where.push(compare(Prisma.raw(STRING_ATTRS[c.key]!), c.comparator, c.value));
     } else if (c.entity === 'attribute' && NUMERIC_ATTRS[c.key]) {
       expectNumber(c, 'attribute');
-      where.push(compare(Prisma.raw(NUMERIC_ATTRS[c.key]!), c.comparator, c.value));
+      where.push(compare(Prisma.raw(NUMERIC_ATTRS[c.key]!), c.comparator, c.value, 'bigint'));
     } else {
       throw invalidParameter(`Invalid filter: '${c.entity === 'attribute' ? c.key : `${c.entity}s.${c.key}`}' is not searchable for experiments; use name, creation_time, last_update_time or tags.<key>.`);
     }

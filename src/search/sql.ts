@@ -6,8 +6,20 @@ import type { Comparator, Comparison, Value } from './filter-parser';
 export const STRING_OPS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 export const NUMERIC_OPS: readonly Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
 
+export type NumericType = 'float8' | 'bigint';
+
+/**
+ * A number as a bind parameter of the column's type. Numbers travel as text because Prisma rounds
+ * number parameters to 15 significant digits; a fractional value against a bigint column is
+ * compared as numeric.
+ */
+export function numberParam(value: number, type: NumericType): Prisma.Sql {
+  const cast = type === 'bigint' && !Number.isInteger(value) ? 'numeric' : type;
+  return Prisma.sql`${String(value)}::${Prisma.raw(cast)}`;
+}
+
 /** `column <op> value` with the value as a bind parameter; `column` is always our own SQL. */
-export function compare(column: Prisma.Sql, comparator: Comparator, value: Value): Prisma.Sql {
+export function compare(column: Prisma.Sql, comparator: Comparator, value: Value, numeric: NumericType = 'float8'): Prisma.Sql {
   switch (comparator) {
     case 'LIKE':
       return Prisma.sql`${column} LIKE ${value}`;
@@ -18,7 +30,7 @@ export function compare(column: Prisma.Sql, comparator: Comparator, value: Value
     case 'NOT IN':
       return Prisma.sql`NOT (${column} = ANY(${value as string[]}::text[]))`;
     default:
-      return Prisma.sql`${column} ${Prisma.raw(comparator)} ${value}`;
+      return Prisma.sql`${column} ${Prisma.raw(comparator)} ${typeof value === 'number' ? numberParam(value, numeric) : value}`;
   }
 }
 

@@ -1,0 +1,294 @@
+import { Prisma, type PrismaClient } from '@prisma/client';
+
+export interface RunRecord {
+  id: string;
+  experimentId: bigint;
+  name: string;
+  userId: string;
+  status: string;
+  startTime: bigint;
+  endTime: bigint | null;
+  lifecycleStage: string;
+  deletedTime: bigint | null;
+  artifactUri: string;
+}
+
+export interface StoredMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: boolean;
+}
+
+export interface RunWithData extends RunRecord {
+  metrics: StoredMetric[];
+  params: Array<{ key: string; value: string }>;
+  tags: Array<{ key: string; value: string }>;
+  datasetInputs: Array<{
+    tags: Array<{ key: string; value: string }>;
+    dataset: { name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null };
+  }>;
+  modelInputs: Array<{ model_id: string }>;
+  modelOutputs: Array<{ model_id: string; step: number }>;
+}
+
+export interface MetricRow {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  isNan: boolean;
+}
+
+interface RunRow {
+  id: string;
+  experiment_id: bigint;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: bigint;
+  end_time: bigint | null;
+  lifecycle_stage: string;
+  deleted_time: bigint | null;
+  artifact_uri: string;
+}
+
+const toRecord = (r: RunRow): RunRecord => ({
+  id: r.id,
+  experimentId: r.experiment_id,
+  name: r.name,
+  userId: r.user_id,
+  status: r.status,
+  startTime: r.start_time,
+  endTime: r.end_time,
+  lifecycleStage: r.lifecycle_stage,
+  deletedTime: r.deleted_time,
+  artifactUri: r.artifact_uri,
+});
+
+/** Largest finite double: MLflow stores ±Infinity as ±this (mlflow-api.md §3.4). */
+const MAX_DOUBLE = 1.7976931348623157e308;
+
+/** NaN is stored as 0 with is_nan; infinities as ±MAX_DOUBLE, as MLflow's SQL store does. */
+export function toStoredValue(v: number): { value: number; isNan: boolean } {
+  if (Number.isNaN(v)) return { value: 0, isNan: true };
+  if (v === Infinity) return { value: MAX_DOUBLE, isNan: false };
+  if (v === -Infinity) return { value: -MAX_DOUBLE, isNan: false };
+  return { value: v, isNan: false };
+}
+
+export class RunsRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async findById(runId: string): Promise<RunRecord | null> {
+    const rows = await this.prisma.$queryRaw<RunRow[]>`
+      SELECT id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri
+      FROM runs WHERE id = ${runId}`;
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Full runs (info, latest metrics, params, tags, inputs, outputs) in one query, in the order of `ids`. */
+  async findManyByIds(ids: string[]): Promise<RunWithData[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<Array<RunRow & { metrics: StoredMetric[] | null; params: RunWithData['params'] | null; tags: RunWithData['tags'] | null; dataset_inputs: RunWithData['datasetInputs'] | null; model_inputs: RunWithData['modelInputs'] | null; model_outputs: RunWithData['modelOutputs'] | null }>>`
+      SELECT r.id, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.deleted_time, r.artifact_uri,
+        (SELECT json_agg(json_build_object('key', m.key, 'value', m.value, 'timestamp', m.timestamp, 'step', m.step, 'is_nan', m.is_nan) ORDER BY m.key)
+           FROM latest_metrics m WHERE m.run_id = r.id) AS metrics,
+        (SELECT json_agg(json_build_object('key', p.key, 'value', p.value) ORDER BY p.key) FROM params p WHERE p.run_id = r.id) AS params,
+        (SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM run_tags t WHERE t.run_id = r.id) AS tags,
+        (SELECT json_agg(json_build_object('tags', i.tags, 'dataset', json_build_object('name', d.name, 'digest', d.digest,
+                 'source_type', d.source_type, 'source', d.source, 'schema', d.schema, 'profile', d.profile)) ORDER BY d.name, d.digest)
+           FROM run_dataset_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = r.id) AS dataset_inputs,
+        (SELECT json_agg(json_build_object('model_id', mi.model_id) ORDER BY mi.model_id) FROM run_model_inputs mi WHERE mi.run_id = r.id) AS model_inputs,
+        (SELECT json_agg(json_build_object('model_id', mo.model_id, 'step', mo.step) ORDER BY mo.model_id) FROM run_model_outputs mo WHERE mo.run_id = r.id) AS model_outputs
+      FROM runs r WHERE r.id = ANY(${ids}::text[])`;
+    const byId = new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          ...toRecord(r),
+          metrics: r.metrics ?? [],
+          params: r.params ?? [],
+          tags: r.tags ?? [],
+          datasetInputs: r.dataset_inputs ?? [],
+          modelInputs: r.model_inputs ?? [],
+          modelOutputs: r.model_outputs ?? [],
+        },
+      ]),
+    );
+    return ids.flatMap((id) => {
+      const run = byId.get(id);
+      return run ? [run] : [];
+    });
+  }
+
+  async create(run: RunRecord, tags: Array<{ key: string; value: string }>): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.run.create({
+        data: {
+          id: run.id,
+          experimentId: run.experimentId,
+          name: run.name,
+          userId: run.userId,
+          status: run.status,
+          startTime: run.startTime,
+          lifecycleStage: run.lifecycleStage,
+          artifactUri: run.artifactUri,
+        },
+      }),
+      this.prisma.runTag.createMany({ data: tags.map((t) => ({ runId: run.id, ...t })) }),
+    ]);
+  }
+
+  async update(runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.run.update({
+        where: { id: runId },
+        data: {
+          ...(fields.status !== undefined ? { status: fields.status } : {}),
+          ...(fields.endTime !== undefined ? { endTime: BigInt(fields.endTime) } : {}),
+          ...(fields.name !== undefined ? { name: fields.name } : {}),
+        },
+      }),
+      ...(fields.name !== undefined
+        ? [
+            this.prisma.runTag.upsert({
+              where: { runId_key: { runId, key: 'mlflow.runName' } },
+              create: { runId, key: 'mlflow.runName', value: fields.name },
+              update: { value: fields.name },
+            }),
+          ]
+        : []),
+    ]);
+  }
+
+  async setLifecycle(runId: string, stage: 'active' | 'deleted', deletedTime: number | null): Promise<void> {
+    await this.prisma.run.update({
+      where: { id: runId },
+      data: { lifecycleStage: stage, deletedTime: deletedTime === null ? null : BigInt(deletedTime) },
+    });
+  }
+
+  /**
+   * Writes a whole log-batch as ONE SQL statement (atomic, one round trip): params (insert if
+   * absent), metric history (exact duplicates ignored), latest metrics (kept if the new point is
+   * not greater by (step, timestamp, value)), tags (upsert). If a param would change value,
+   * nothing is written and the conflicting keys are returned.
+   * `latest` must hold at most one point per key; `tags` at most one value per key.
+   */
+  async logBatch(
+    runId: string,
+    metrics: MetricRow[],
+    latest: MetricRow[],
+    params: Array<{ key: string; value: string }>,
+    tags: Array<{ key: string; value: string }>,
+  ): Promise<Array<{ key: string; old: string; new: string }>> {
+    // Numbers travel as text: Prisma rounds number parameters to 15 significant digits.
+    const col = <T>(rows: T[], f: (r: T) => string | number | boolean) => rows.map((r) => String(f(r)));
+    return this.prisma.$queryRaw<Array<{ key: string; old: string; new: string }>>`
+      WITH p_in AS (
+        SELECT * FROM unnest(${col(params, (p) => p.key)}::text[], ${col(params, (p) => p.value)}::text[]) AS t(key, value)
+      ),
+      p_conflict AS (
+        SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
+        WHERE p.value <> i.value
+      ),
+      p_ins AS (
+        INSERT INTO params (run_id, key, value)
+        SELECT ${runId}, key, value FROM p_in WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        ON CONFLICT DO NOTHING
+      ),
+      m_ins AS (
+        INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
+        SELECT ${runId}, key, value, ts, step, is_nan
+        FROM unnest(${col(metrics, (m) => m.key)}::text[], ${col(metrics, (m) => m.value)}::text[]::float8[],
+                    ${col(metrics, (m) => m.timestamp)}::text[]::bigint[], ${col(metrics, (m) => m.step)}::text[]::bigint[],
+                    ${col(metrics, (m) => m.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)
+        WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        ON CONFLICT DO NOTHING
+      ),
+      l_ins AS (
+        INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan)
+        SELECT ${runId}, key, value, ts, step, is_nan
+        FROM unnest(${col(latest, (m) => m.key)}::text[], ${col(latest, (m) => m.value)}::text[]::float8[],
+                    ${col(latest, (m) => m.timestamp)}::text[]::bigint[], ${col(latest, (m) => m.step)}::text[]::bigint[],
+                    ${col(latest, (m) => m.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)
+        WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        ON CONFLICT (run_id, key) DO UPDATE
+          SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
+          WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)
+      ),
+      t_ins AS (
+        INSERT INTO run_tags (run_id, key, value)
+        SELECT ${runId}, key, value FROM unnest(${col(tags, (t) => t.key)}::text[], ${col(tags, (t) => t.value)}::text[]) AS t(key, value)
+        WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
+      )
+      SELECT key, old, new FROM p_conflict`;
+  }
+
+  async getTag(runId: string, key: string): Promise<string | null> {
+    const tag = await this.prisma.runTag.findUnique({ where: { runId_key: { runId, key } } });
+    return tag?.value ?? null;
+  }
+
+  /** Returns false when the tag did not exist. */
+  async deleteTag(runId: string, key: string): Promise<boolean> {
+    const { count } = await this.prisma.runTag.deleteMany({ where: { runId, key } });
+    return count > 0;
+  }
+
+  /** The metric's full history ordered by (timestamp, step, value), one page. */
+  async metricHistory(runId: string, key: string, offset: number, limit: number | null): Promise<MetricRow[]> {
+    const rows = await this.prisma.$queryRaw<Array<{ key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>>`
+      SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ${runId} AND key = ${key}
+      ORDER BY timestamp, step, value
+      ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`} OFFSET ${offset}`;
+    return rows.map((r) => ({ key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
+  }
+
+  /** Points of several runs' metric within a step range, ordered by run, step, timestamp. */
+  async metricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined): Promise<Array<MetricRow & { runId: string }>> {
+    const range =
+      startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<Array<{ run_id: string; key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>>`
+      SELECT run_id, key, value, timestamp, step, is_nan FROM metrics
+      WHERE run_id = ANY(${runIds}::text[]) AND key = ${key} ${range}
+      ORDER BY run_id, step, timestamp, value`;
+    return rows.map((r) => ({ runId: r.run_id, key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
+  }
+
+  /** Upserts datasets (unique per experiment, name, digest) and links them to the run with their input tags. */
+  async logInputs(
+    runId: string,
+    experimentId: bigint,
+    datasets: Array<{ tags: Array<{ key: string; value: string }>; dataset: { name: string; digest: string; source_type: string; source: string; schema?: string; profile?: string } }>,
+    modelIds: string[],
+    newId: () => string,
+  ): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      for (const { dataset: d, tags } of datasets) {
+        const [row] = await tx.$queryRaw<Array<{ id: string }>>`
+          INSERT INTO datasets (id, experiment_id, name, digest, source_type, source, schema, profile)
+          VALUES (${newId()}, ${experimentId}, ${d.name}, ${d.digest}, ${d.source_type}, ${d.source}, ${d.schema ?? null}, ${d.profile ?? null})
+          ON CONFLICT (experiment_id, name, digest) DO UPDATE SET source_type = EXCLUDED.source_type
+          RETURNING id`;
+        await tx.$executeRaw`
+          INSERT INTO run_dataset_inputs (run_id, dataset_id, tags) VALUES (${runId}, ${row!.id}, ${JSON.stringify(tags)}::jsonb)
+          ON CONFLICT (run_id, dataset_id) DO UPDATE SET tags = EXCLUDED.tags`;
+      }
+      if (modelIds.length > 0) {
+        await tx.runModelInput.createMany({ data: modelIds.map((modelId) => ({ runId, modelId })), skipDuplicates: true });
+      }
+    });
+  }
+
+  async logOutputs(runId: string, models: Array<{ modelId: string; step: number }>): Promise<void> {
+    if (models.length === 0) return;
+    await this.prisma.$executeRaw`
+      INSERT INTO run_model_outputs (run_id, model_id, step)
+      SELECT ${runId}, m, s FROM unnest(${models.map((m) => m.modelId)}::text[], ${models.map((m) => String(m.step))}::text[]::bigint[]) AS t(m, s)
+      ON CONFLICT (run_id, model_id) DO UPDATE SET step = EXCLUDED.step`;
+  }
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import type { PrismaClient } from '@prisma/client';
+import { invalidParameter, notFound } from '../../errors';
+import { LIMITS } from '../../http/limits';
+import type { Principal } from '../../http/principal';
+import type { Clock } from '../../lib/clock';
+import { newRunId } from '../../lib/ids';
+import { validateKey, validateLength } from '../../lib/keys';
+import { decodePageToken, pageOf } from '../../lib/page-token';
+import type { ExperimentsService } from '../experiments/experiments.service';
+import type { Level } from '../permissions/permission-levels';
+import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
+import { generateRunName } from './run-names';
+import { type MetricRow, type RunRecord, type RunsRepository, type RunWithData, toStoredValue } from './runs.repository';
+import type { CreateRunInput, LogBatchInput, LogInputsInput, MetricInput } from './runs.schemas';
+
+export type { RunRecord, RunWithData };
+
+export interface RunSearchQuery {
+  experimentIds: string[];
+  filter?: string;
+  orderBy: string[];
+  maxResults: number;
+  pageToken?: string;
+  runViewType: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+}
+
+/** The search module's SQL search (src/search/runs-search.ts), injected. */
+export type RunIdSearch = (prisma: PrismaClient, input: RunSearchQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
+
+const RUN_NAME_TAG = 'mlflow.runName';
+const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
+const DATASET_LIMITS = { name: 500, digest: 36, source: 65_535, schema: 1_048_575, profile: 16_777_215 } as const;
+
+/** Over-long param and tag values: MLflow truncates them by default; we refuse them with 400 so nothing is silently lost. */
+function validateParam(key: string, value: string): void {
+  validateKey('param', key);
+  validateLength(`Param value for key '${key}'`, value, LIMITS.paramValueLength);
+}
+
+function validateTag(key: string, value: string): void {
+  validateKey('tag', key);
+  validateLength(`Tag value for key '${key}'`, value, LIMITS.runTagValueLength);
+}
+
+function validateMetric(m: MetricInput): void {
+  validateKey('metric', m.key);
+  if (m.timestamp < 0) throw invalidParameter(`Invalid timestamp ${m.timestamp} for metric '${m.key}': must be non-negative.`);
+}
+
+const toRow = (m: MetricInput): MetricRow => ({ key: m.key, timestamp: m.timestamp, step: m.step ?? 0, ...toStoredValue(m.value) });
+
+/** Per key, the point that is greatest by (step, timestamp, value): what latest_metrics keeps. */
+function latestPerKey(rows: MetricRow[]): MetricRow[] {
+  const best = new Map<string, MetricRow>();
+  for (const r of rows) {
+    const b = best.get(r.key);
+    if (!b || r.step > b.step || (r.step === b.step && (r.timestamp > b.timestamp || (r.timestamp === b.timestamp && r.value > b.value)))) {
+      best.set(r.key, r);
+    }
+  }
+  return [...best.values()];
+}
+
+export class RunsService {
+  constructor(
+    private readonly repo: RunsRepository,
+    private readonly experiments: ExperimentsService,
+    private readonly permissions: PermissionsService,
+    private readonly clock: Clock,
+    private readonly prisma: PrismaClient,
+    private readonly searchIds: RunIdSearch,
+  ) {}
+
+  /** 404 if absent, 403 if the caller lacks `level` on the run's experiment (BRIEF.md contract). */
+  async requireRun(p: Principal, runId: string, level: Level): Promise<RunRecord> {
+    if (!runId) throw invalidParameter("Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.");
+    const run = await this.repo.findById(runId);
+    if (!run) throw notFound(`Run with id=${runId} not found`);
+    const experimentId = String(run.experimentId);
+    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId} (run ${runId})`);
+    return run;
+  }
+
+  private async requireActiveRun(p: Principal, runId: string): Promise<RunRecord> {
+    const run = await this.requireRun(p, runId, 'EDIT');
+    if (run.lifecycleStage !== 'active') {
+      throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
+    }
+    return run;
+  }
+
+  async create(p: Principal, input: CreateRunInput): Promise<RunWithData> {
+    const experimentId = input.experiment_id ?? '0';
+    const experiment = await this.experiments.requireExperiment(p, experimentId, 'EDIT');
+    if (experiment.lifecycleStage !== 'active') {
+      throw invalidParameter(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);
+    }
+    const tags = new Map((input.tags ?? []).map((t) => [t.key, t.value ?? '']));
+    for (const [k, v] of tags) validateTag(k, v);
+    const tagName = tags.get(RUN_NAME_TAG);
+    if (input.run_name && tagName !== undefined && tagName !== input.run_name) {
+      throw invalidParameter(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.run_name}', mlflow.runName='${tagName}').`,
+      );
+    }
+    const name = input.run_name || tagName || generateRunName();
+    tags.set(RUN_NAME_TAG, name);
+    const id = newRunId();
+    const run: RunRecord = {
+      id,
+      experimentId: experiment.id,
+      name,
+      userId: input.user_id || p.subject,
+      status: 'RUNNING',
+      startTime: BigInt(input.start_time ?? this.clock.nowMs()),
+      endTime: null,
+      lifecycleStage: 'active',
+      deletedTime: null,
+      artifactUri: `${experiment.artifactLocation.replace(/\/+$/, '')}/${id}/artifacts`,
+    };
+    await this.repo.create(run, [...tags].map(([key, value]) => ({ key, value })));
+    return (await this.repo.findManyByIds([id]))[0]!;
+  }
+
+  async get(p: Principal, runId: string): Promise<RunWithData> {
+    await this.requireRun(p, runId, 'READ');
+    return (await this.repo.findManyByIds([runId]))[0]!;
+  }
+
+  async update(p: Principal, runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord> {
+    await this.requireActiveRun(p, runId);
+    if (fields.name !== undefined) validateTag(RUN_NAME_TAG, fields.name);
+    await this.repo.update(runId, { ...fields, name: fields.name || undefined });
+    return (await this.repo.findById(runId))!;
+  }
+
+  async delete(p: Principal, runId: string): Promise<void> {
+    await this.requireRun(p, runId, 'MANAGE');
+    // Soft delete: the run's artifacts stay in the store (mlflow-api.md §1.2; README "Artifact storage").
+    await this.repo.setLifecycle(runId, 'deleted', this.clock.nowMs());
+  }
+
+  async restore(p: Principal, runId: string): Promise<void> {
+    await this.requireRun(p, runId, 'MANAGE');
+    await this.repo.setLifecycle(runId, 'active', null);
+  }
+
+  logMetric(p: Principal, runId: string, metric: MetricInput): Promise<void> {
+    return this.logBatch(p, { run_id: runId, metrics: [metric], params: [], tags: [] });
+  }
+
+  logParam(p: Principal, runId: string, key: string, value: string): Promise<void> {
+    return this.logBatch(p, { run_id: runId, metrics: [], params: [{ key, value }], tags: [] });
+  }
+
+  setTag(p: Principal, runId: string, key: string, value: string): Promise<void> {
+    return this.logBatch(p, { run_id: runId, metrics: [], params: [], tags: [{ key, value }] });
+  }
+
+  /** Validates everything first, then writes the batch in one statement (see RunsRepository.logBatch). */
+  async logBatch(p: Principal, input: LogBatchInput): Promise<void> {
+    const { metrics, params, tags } = input;
+    if (metrics.length > LIMITS.logBatchMetrics) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchMetrics} metrics. Got ${metrics.length} metrics.`);
+    if (params.length > LIMITS.logBatchParams) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchParams} params. Got ${params.length} params.`);
+    if (tags.length > LIMITS.logBatchTags) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchTags} tags. Got ${tags.length} tags.`);
+    const total = metrics.length + params.length + tags.length;
+    if (total > LIMITS.logBatchTotal) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchTotal} metrics, params and tags in total. Got ${total}.`);
+    metrics.forEach(validateMetric);
+    const seen = new Set<string>();
+    for (const prm of params) {
+      validateParam(prm.key, prm.value);
+      if (seen.has(prm.key)) throw invalidParameter(`Duplicate parameter keys have been submitted: '${prm.key}'. Please ensure the request contains only one param value per param key.`);
+      seen.add(prm.key);
+    }
+    tags.forEach((t) => validateTag(t.key, t.value));
+    await this.requireActiveRun(p, input.run_id);
+    const rows = metrics.map(toRow);
+    const lastTags = [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
+    const conflicts = await this.repo.logBatch(input.run_id, rows, latestPerKey(rows), params, lastTags);
+    if (conflicts.length > 0) {
+      const c = conflicts[0]!;
+      throw invalidParameter(
+        `Changing param values is not allowed. Param with key='${c.key}' was already logged with value='${c.old}' for run ID='${input.run_id}'. Attempted logging new value '${c.new}'.`,
+      );
+    }
+  }
+
+  async deleteTag(p: Principal, runId: string, key: string): Promise<void> {
+    await this.requireActiveRun(p, runId);
+    if (!(await this.repo.deleteTag(runId, key))) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+  }
+
+  /** Appends the model summary to the run's mlflow.log-model.history tag (MLflow 2.x log_model). */
+  async logModel(p: Principal, runId: string, modelJson: string): Promise<void> {
+    let model: unknown;
+    try {
+      model = JSON.parse(modelJson);
+    } catch {
+      throw invalidParameter(`Malformed model info. 'model_json' is not valid JSON.`);
+    }
+    const required = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'];
+    const missing = typeof model === 'object' && model !== null ? required.filter((k) => !(k in model)) : required;
+    if (missing.length > 0) throw invalidParameter(`Model json is missing mandatory fields: ${missing.join(', ')}`);
+    await this.requireActiveRun(p, runId);
+    const previous = await this.repo.getTag(runId, LOG_MODEL_HISTORY_TAG);
+    let history: unknown[] = [];
+    try {
+      const parsed: unknown = previous ? JSON.parse(previous) : [];
+      history = Array.isArray(parsed) ? parsed : [];
+    } catch {
+      history = [];
+    }
+    const value = JSON.stringify([...history, model]);
+    await this.repo.logBatch(runId, [], [], [], [{ key: LOG_MODEL_HISTORY_TAG, value }]);
+  }
+
+  async logInputs(p: Principal, input: LogInputsInput): Promise<void> {
+    if (input.datasets.length > 1000) throw invalidParameter(`A request can contain at most 1000 datasets. Got ${input.datasets.length}.`);
+    for (const { dataset: d, tags } of input.datasets) {
+      for (const [field, limit] of Object.entries(DATASET_LIMITS)) {
+        const v = d[field as keyof typeof DATASET_LIMITS];
+        if (v !== undefined) validateLength(`Dataset ${field}`, v, limit);
+      }
+      for (const t of tags ?? []) {
+        validateLength('Input tag key', t.key, 255);
+        validateLength(`Input tag value for key '${t.key}'`, t.value ?? '', 500);
+      }
+    }
+    const run = await this.requireActiveRun(p, input.run_id);
+    await this.repo.logInputs(
+      run.id,
+      run.experimentId,
+      input.datasets.map(({ dataset, tags }) => ({ dataset, tags: (tags ?? []).map((t) => ({ key: t.key, value: t.value ?? '' })) })),
+      input.models.map((m) => m.model_id),
+      () => randomUUID().replace(/-/g, ''),
+    );
+  }
+
+  async logOutputs(p: Principal, runId: string, models: Array<{ model_id: string; step: number }>): Promise<void> {
+    await this.requireActiveRun(p, runId);
+    await this.repo.logOutputs(runId, models.map((m) => ({ modelId: m.model_id, step: m.step })));
+  }
+
+  async metricHistory(p: Principal, runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ items: MetricRow[]; nextPageToken?: string }> {
+    if (maxResults !== undefined && (maxResults < 1 || maxResults > 25_000_000)) throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied.`);
+    await this.requireRun(p, runId, 'READ');
+    const offset = decodePageToken(pageToken);
+    if (maxResults === undefined) return { items: await this.repo.metricHistory(runId, key, offset, null) };
+    return pageOf(await this.repo.metricHistory(runId, key, offset, maxResults + 1), offset, maxResults);
+  }
+
+  /** Down-sampled histories for charts: at most `maxResults` evenly spread steps per run, first and last kept. */
+  async metricHistoryBulkInterval(
+    p: Principal,
+    runIds: string[],
+    key: string,
+    startStep: number | undefined,
+    endStep: number | undefined,
+    maxResults: number,
+  ): Promise<Array<MetricRow & { runId: string }>> {
+    if (runIds.length < 1 || runIds.length > 100) throw invalidParameter(`GetMetricHistoryBulkInterval request must specify between 1 and 100 run_ids. Received ${runIds.length} run_ids.`);
+    if ((startStep === undefined) !== (endStep === undefined)) throw invalidParameter('If either start_step or end_step are specified, both must be specified.');
+    if (startStep !== undefined && endStep !== undefined && startStep > endStep) throw invalidParameter(`end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`);
+    if (maxResults < 1 || maxResults > 2500) throw invalidParameter(`max_results must be between 1 and 2500. Received ${maxResults}.`);
+    for (const id of runIds) await this.requireRun(p, id, 'READ');
+    const points = await this.repo.metricPoints(runIds, key, startStep, endStep);
+    const out: Array<MetricRow & { runId: string }> = [];
+    for (const runId of runIds) {
+      const mine = points.filter((pt) => pt.runId === runId);
+      const steps = [...new Set(mine.map((pt) => pt.step))];
+      let keep = new Set(steps);
+      if (steps.length > maxResults) {
+        keep = new Set(Array.from({ length: maxResults }, (_, i) => steps[Math.round((i * (steps.length - 1)) / Math.max(1, maxResults - 1))]!));
+      }
+      out.push(...mine.filter((pt) => keep.has(pt.step)));
+    }
+    return out;
+  }
+
+  async search(p: Principal, query: RunSearchQuery): Promise<{ items: RunWithData[]; nextPageToken?: string }> {
+    const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
+    const { ids, nextPageToken } = await this.searchIds(this.prisma, query, scope);
+    return { items: await this.repo.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+}
