@@ -21,7 +21,7 @@ import { fallbackRegistryGates } from './modules/model-versions/registry-gates';
 import { RegisteredModelsRepository } from './modules/registered-models/registered-models.repository';
 import { RegisteredModelsService } from './modules/registered-models/registered-models.service';
 import { RegistryAccess } from './modules/registered-models/registry-access';
-import { registrySearch } from './modules/registered-models/registry-search';
+import { searchModelVersionKeys, searchRegisteredModelIds } from './search/registry-search';
 import { createArtifactStore } from './storage/create-artifact-store';
 
 /** The composition root: the one place that builds and wires every dependency. */
@@ -59,10 +59,9 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const versionRepo = new ModelVersionsRepository(prisma);
   const registryAccess = new RegistryAccess(modelRepo, permissions, config.protectedAliases);
   const registryGates = fallbackRegistryGates(prisma, permissions);
-  const registrySearches = registrySearch(prisma);
-  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, registrySearches.registeredModelIds);
+  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(prisma, input, scope));
   const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
-  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, registryGates.runs, registryGates.loggedModels, registrySearches.modelVersionKeys);
+  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, registryGates.loggedModels, (input, scope) => searchModelVersionKeys(prisma, input, scope));
   return {
     config,
     logger,

@@ -1,0 +1,110 @@
+import { Prisma, type PrismaClient } from '@prisma/client';
+import { invalidParameter } from '../errors';
+import { LIMITS } from '../http/limits';
+import { decodePageToken, pageOf } from '../lib/page-token';
+import type { VisibleScope } from '../modules/permissions/permissions.service';
+import { parseFilter, parseOrderBy } from './filter-parser';
+import { and, checkMaxResults, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
+
+export interface RegistrySearchQuery {
+  filter?: string;
+  orderBy: string[];
+  maxResults: number;
+  pageToken?: string;
+}
+
+const MODEL_ORDER: Record<string, string> = {
+  name: 'rm.name',
+  last_updated_timestamp: 'rm.last_updated_time',
+  timestamp: 'rm.last_updated_time',
+  creation_timestamp: 'rm.creation_time',
+};
+
+/** search-registered-models (mlflow-api.md §4.3): name and tags; name ASC always breaks ties. */
+export async function searchRegisteredModelIds(
+  prisma: PrismaClient,
+  q: RegistrySearchQuery,
+  scope: VisibleScope,
+): Promise<{ ids: bigint[]; nextPageToken?: string }> {
+  checkMaxResults(q.maxResults, LIMITS.searchRegisteredModelsMax);
+  const offset = decodePageToken(q.pageToken);
+  const where: Prisma.Sql[] = [scopeSql(scope, Prisma.sql`rm.id`)];
+  for (const c of parseFilter(q.filter)) {
+    if (c.entity === 'tag') {
+      expectString(c, 'tag');
+      where.push(Prisma.sql`EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)})`);
+    } else if (c.entity === 'attribute' && c.key === 'name') {
+      expectString(c, 'attribute');
+      where.push(compare(Prisma.sql`rm.name`, c.comparator, c.value));
+    } else {
+      throw invalidParameter(`Invalid filter: '${c.key}' is not searchable for registered models; use name or tags.<key>.`);
+    }
+  }
+  const order = parseOrderBy(q.orderBy).map((o) => {
+    const column = o.entity === 'attribute' ? MODEL_ORDER[o.key] : undefined;
+    if (!column) throw invalidParameter(`Invalid order_by key '${o.key}' for registered models; use name, last_updated_timestamp or creation_timestamp.`);
+    return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
+  });
+  order.push(Prisma.sql`rm.name ASC`);
+  const rows = await prisma.$queryRaw<Array<{ id: bigint }>>`
+    SELECT rm.id FROM registered_models rm WHERE ${and(where)}
+    ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
+  const page = pageOf(rows, offset, q.maxResults);
+  return { ids: page.items.map((r) => r.id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+}
+
+const VERSION_ORDER: Record<string, string> = {
+  name: 'rm.name',
+  version_number: 'v.version',
+  creation_timestamp: 'v.creation_time',
+  last_updated_timestamp: 'v.last_updated_time',
+  timestamp: 'v.last_updated_time',
+};
+
+/** search-model-versions (mlflow-api.md §4.3); deleted versions never show. */
+export async function searchModelVersionKeys(
+  prisma: PrismaClient,
+  q: RegistrySearchQuery,
+  scope: VisibleScope,
+): Promise<{ keys: Array<{ modelId: bigint; version: number }>; nextPageToken?: string }> {
+  checkMaxResults(q.maxResults, LIMITS.searchModelVersionsMax);
+  const offset = decodePageToken(q.pageToken);
+  const where: Prisma.Sql[] = [Prisma.sql`v.current_stage <> 'Deleted_Internal'`, scopeSql(scope, Prisma.sql`rm.id`)];
+  for (const c of parseFilter(q.filter)) {
+    if (c.entity === 'tag') {
+      expectString(c, 'tag');
+      where.push(
+        Prisma.sql`EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.version = v.version AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)})`,
+      );
+    } else if (c.entity === 'attribute' && c.key === 'name') {
+      expectString(c, 'attribute');
+      where.push(compare(Prisma.sql`rm.name`, c.comparator, c.value));
+    } else if (c.entity === 'attribute' && c.key === 'run_id') {
+      expectString(c, 'attribute', [...STRING_OPS, 'IN', 'NOT IN']);
+      where.push(compare(Prisma.sql`v.run_id`, c.comparator, c.value));
+    } else if (c.entity === 'attribute' && c.key === 'source_path') {
+      expectString(c, 'attribute');
+      where.push(compare(Prisma.sql`v.source`, c.comparator, c.value));
+    } else if (c.entity === 'attribute' && c.key === 'version_number') {
+      expectNumber(c, 'attribute');
+      where.push(compare(Prisma.sql`v.version`, c.comparator, c.value, 'bigint'));
+    } else {
+      throw invalidParameter(`Invalid filter: '${c.key}' is not searchable for model versions; use name, run_id, source_path, version_number or tags.<key>.`);
+    }
+  }
+  const order = parseOrderBy(q.orderBy).map((o) => {
+    const column = o.entity === 'attribute' ? VERSION_ORDER[o.key] : undefined;
+    if (!column) throw invalidParameter(`Invalid order_by key '${o.key}' for model versions; use name, version_number, creation_timestamp or last_updated_timestamp.`);
+    return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
+  });
+  if (order.length === 0) order.push(Prisma.sql`v.last_updated_time DESC`);
+  order.push(Prisma.sql`rm.name ASC`, Prisma.sql`v.version DESC`);
+  const rows = await prisma.$queryRaw<Array<{ model_id: bigint; version: number }>>`
+    SELECT v.model_id, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
+    WHERE ${and(where)} ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
+  const page = pageOf(rows, offset, q.maxResults);
+  return {
+    keys: page.items.map((r) => ({ modelId: r.model_id, version: Number(r.version) })),
+    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+  };
+}
