@@ -14,6 +14,8 @@ import { RunsService } from './modules/runs/runs.service';
 import { searchRunIds } from './search/runs-search';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
+import { GrantsRepository } from './modules/permissions/grants.repository';
+import { GrantsService } from './modules/permissions/grants.service';
 import type { ArtifactStore } from './storage/artifact-store';
 import { ModelVersionsRepository } from './modules/model-versions/model-versions.repository';
 import { ModelVersionsService } from './modules/model-versions/model-versions.service';
@@ -35,6 +37,7 @@ export interface Container {
   audit: AuditService;
   experiments: ExperimentsService;
   runs: RunsService;
+  grants: GrantsService;
   auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
@@ -50,10 +53,11 @@ export interface ContainerOptions {
 export async function createContainer(config: Config, logger: Logger, options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
   const prisma = createPrismaClient(options.databaseUrl, config.databasePoolSize);
-  const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock);
   const audit = new AuditService(new AuditRepository(prisma), clock);
+  const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock, audit);
   const experiments = new ExperimentsService(new ExperimentsRepository(prisma), permissions, audit, clock, prisma, searchExperimentIds);
   const runs = new RunsService(new RunsRepository(prisma), experiments, permissions, clock, prisma, searchRunIds);
+  const grants = new GrantsService(new GrantsRepository(prisma), permissions, experiments, audit, clock);
   const artifactStore = await createArtifactStore(config);
   const modelRepo = new RegisteredModelsRepository(prisma);
   const versionRepo = new ModelVersionsRepository(prisma);
@@ -72,6 +76,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     audit,
     experiments,
     runs,
+    grants,
     auditTrail,
     artifactStore,
     registeredModels,

@@ -54,7 +54,8 @@ describe('zero-config start', () => {
       const res = await fetch(`${first.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
         headers: { Authorization: `Bearer ${first.token}` },
       });
-      expect(res.status).not.toBe(401);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { experiment: { name: string } }).experiment.name).toBe('Default');
       expect(fs.existsSync(path.join(dataDir, 'jwt-secret'))).toBe(true);
       expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     } finally {
@@ -65,7 +66,7 @@ describe('zero-config start', () => {
       const res = await fetch(`${second.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
         headers: { Authorization: `Bearer ${first.token}` },
       });
-      expect(res.status).not.toBe(401);
+      expect(res.status).toBe(200);
     } finally {
       await stop(second.proc);
     }

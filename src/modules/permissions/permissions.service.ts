@@ -2,6 +2,7 @@ import type { Config } from '../../config';
 import { RegistryError } from '../../errors';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../lib/clock';
+import type { AuditService } from '../audit/audit.service';
 import { type Level, type ResourceType, atLeast, forResourceType, highest, rank } from './permission-levels';
 import type { PermissionsRepository } from './permissions.repository';
 
@@ -18,6 +19,8 @@ export class PermissionsService {
     private readonly repo: PermissionsRepository,
     private readonly config: Config,
     private readonly clock: Clock,
+    /** Denials go to the audit trail too (issue 5); absent only in unit tests of this class. */
+    private readonly audit?: AuditService,
   ) {}
 
   private defaultFor(type: ResourceType): Level {
@@ -34,8 +37,28 @@ export class PermissionsService {
   /** Throws PERMISSION_DENIED naming the missing level; returns the caller's level otherwise. */
   async require(p: Principal, type: ResourceType, resourceId: string, need: Level, what: string): Promise<Level> {
     const have = await this.levelFor(p, type, resourceId);
-    if (!atLeast(have, need)) throw this.denied(p, type, need, what);
+    if (!atLeast(have, need)) {
+      await this.recordDenial(p, type, resourceId, need, have);
+      throw this.denied(p, type, need, what);
+    }
     return have;
+  }
+
+  /** Best effort: a failing audit write must not turn the 403 into something else. */
+  private async recordDenial(p: Principal, type: ResourceType, resourceId: string, need: Level, have: Level): Promise<void> {
+    if (!this.audit || !/^\d+$/.test(resourceId)) return;
+    const id = BigInt(resourceId);
+    await this.audit
+      .record(p, [
+        {
+          action: 'permission_denied',
+          resourceType: type,
+          ...(type === 'experiment' ? { experimentId: id } : { modelId: id }),
+          before: { permission: have },
+          after: { required: need },
+        },
+      ])
+      .catch(() => undefined);
   }
 
   denied(p: Principal, type: ResourceType, need: Level, what: string): RegistryError {
