@@ -49,17 +49,12 @@ export interface RunFixture {
   artifactUri: string;
 }
 
-// Seeds through prisma until the runs endpoints land (then: POST /runs/create).
+/** An experiment and a run created through the API by `user` (who then holds MANAGE on the experiment). */
 export async function createRun(t: TestApp, user = 'alice'): Promise<RunFixture> {
-  const prisma = t.container.prisma;
-  const exp = await prisma.experiment.create({
-    data: { name: uniqueName('exp'), artifactLocation: '', creationTime: 0n, lastUpdateTime: 0n },
-  });
-  const experimentId = String(exp.id);
-  await prisma.experiment.update({ where: { id: exp.id }, data: { artifactLocation: `mlflow-artifacts:/${experimentId}` } });
-  await t.container.permissions.grantCreator({ subject: user, groups: [], isAdmin: false }, 'experiment', experimentId);
-  const runId = randomBytes(16).toString('hex');
-  const artifactUri = `mlflow-artifacts:/${experimentId}/${runId}/artifacts`;
-  await prisma.run.create({ data: { id: runId, experimentId: exp.id, status: 'RUNNING', startTime: 0n, artifactUri } });
-  return { experimentId, runId, artifactUri };
+  const api = t.as(user);
+  const exp = await api.post(`${API}/experiments/create`, { name: uniqueName('exp') }).expect(200);
+  const experimentId = exp.body.experiment_id as string;
+  const run = await api.post(`${API}/runs/create`, { experiment_id: experimentId }).expect(200);
+  const info = run.body.run.info as { run_id: string; artifact_uri: string };
+  return { experimentId, runId: info.run_id, artifactUri: info.artifact_uri };
 }

@@ -15,19 +15,11 @@ export interface LoggedModelGate {
 }
 
 /**
- * Read-only stand-ins used until the runs / logged-models services are on the container: the
- * same contract (404 if absent, 403 without `level` on the experiment).
+ * Read-only stand-in used until a logged-models service is on the container: the same contract
+ * (404 if absent, 403 without `level` on the model's experiment).
  */
-export function fallbackRegistryGates(prisma: PrismaClient, permissions: PermissionsService): { runs: RunGate; loggedModels: LoggedModelGate } {
+export function fallbackRegistryGates(prisma: PrismaClient, permissions: PermissionsService): { loggedModels: LoggedModelGate } {
   return {
-    runs: {
-      async requireRun(p, runId, level) {
-        const run = await prisma.run.findUnique({ where: { id: runId } });
-        if (!run) throw notFound(`Run with id=${runId} not found`);
-        await permissions.require(p, 'experiment', String(run.experimentId), level, String(run.experimentId));
-        return run;
-      },
-    },
     loggedModels: {
       async requireLoggedModel(p, modelId, level) {
         const model = await prisma.loggedModel.findUnique({ where: { id: modelId } });
