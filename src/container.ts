@@ -12,6 +12,9 @@ import { searchExperimentIds } from './search/experiments-search';
 import { RunsRepository } from './modules/runs/runs.repository';
 import { RunsService } from './modules/runs/runs.service';
 import { searchRunIds } from './search/runs-search';
+import { LoggedModelsRepository } from './modules/logged-models/logged-models.repository';
+import { LoggedModelsService } from './modules/logged-models/logged-models.service';
+import { searchLoggedModelIds } from './search/logged-models-search';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import { GrantsRepository } from './modules/permissions/grants.repository';
@@ -19,7 +22,6 @@ import { GrantsService } from './modules/permissions/grants.service';
 import type { ArtifactStore } from './storage/artifact-store';
 import { ModelVersionsRepository } from './modules/model-versions/model-versions.repository';
 import { ModelVersionsService } from './modules/model-versions/model-versions.service';
-import { fallbackRegistryGates } from './modules/model-versions/registry-gates';
 import { RegisteredModelsRepository } from './modules/registered-models/registered-models.repository';
 import { RegisteredModelsService } from './modules/registered-models/registered-models.service';
 import { RegistryAccess } from './modules/registered-models/registry-access';
@@ -38,6 +40,7 @@ export interface Container {
   experiments: ExperimentsService;
   runs: RunsService;
   grants: GrantsService;
+  loggedModels: LoggedModelsService;
   auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
@@ -59,13 +62,13 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const runs = new RunsService(new RunsRepository(prisma), experiments, permissions, clock, prisma, searchRunIds);
   const grants = new GrantsService(new GrantsRepository(prisma), permissions, experiments, audit, clock);
   const artifactStore = await createArtifactStore(config);
+  const loggedModels = new LoggedModelsService(new LoggedModelsRepository(prisma), experiments, runs, permissions, artifactStore, clock, prisma, searchLoggedModelIds);
   const modelRepo = new RegisteredModelsRepository(prisma);
   const versionRepo = new ModelVersionsRepository(prisma);
   const registryAccess = new RegistryAccess(modelRepo, permissions, config.protectedAliases);
-  const registryGates = fallbackRegistryGates(prisma, permissions);
   const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(prisma, input, scope));
   const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
-  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, registryGates.loggedModels, (input, scope) => searchModelVersionKeys(prisma, input, scope));
+  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(prisma, input, scope));
   return {
     config,
     logger,
@@ -77,6 +80,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     experiments,
     runs,
     grants,
+    loggedModels,
     auditTrail,
     artifactStore,
     registeredModels,

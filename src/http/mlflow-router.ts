@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Container } from '../container';
 import { jsonBody, requireJsonContentType } from './limits';
 import { permissionsRoutes } from '../modules/permissions/permissions.routes';
+import { loggedModelsRoutes } from '../modules/logged-models/logged-models.routes';
 import { runsRoutes } from '../modules/runs/runs.routes';
 import { experimentsRoutes } from '../modules/experiments/experiments.routes';
 import { modelVersionsRoutes } from '../modules/model-versions/model-versions.routes';
@@ -14,6 +15,7 @@ export function mlflowRouter(c: Container): Router {
   router.use(experimentsRoutes(c));
   router.use(runsRoutes(c));
   router.use(permissionsRoutes(c));
+  router.use(loggedModelsRoutes(c));
   router.use(registeredModelsRoutes(c));
   router.use(modelVersionsRoutes(c));
   return router;
