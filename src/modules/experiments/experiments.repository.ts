@@ -22,8 +22,14 @@ const duplicateName = (name: string) => alreadyExists(`Experiment(name=${name}) 
 export class ExperimentsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  findById(id: bigint): Promise<ExperimentRecord | null> {
-    return this.prisma.experiment.findUnique({ where: { id } });
+  /** Raw SQL: every run and artifact request looks its experiment up. */
+  async findById(id: bigint): Promise<ExperimentRecord | null> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: bigint; name: string; artifact_location: string; lifecycle_stage: string; creation_time: bigint; last_update_time: bigint }>>`
+      SELECT id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE id = ${id}`;
+    const r = rows[0];
+    return r
+      ? { id: r.id, name: r.name, artifactLocation: r.artifact_location, lifecycleStage: r.lifecycle_stage, creationTime: r.creation_time, lastUpdateTime: r.last_update_time }
+      : null;
   }
 
   findByIdWithTags(id: bigint): Promise<ExperimentWithTags | null> {

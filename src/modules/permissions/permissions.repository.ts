@@ -20,12 +20,16 @@ const principalWhere = (p: Principal) => ({
 export class PermissionsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  /** Grants that apply to this caller (as a user or through a group) on one resource. */
+  /**
+   * Grants that apply to this caller (as a user or through a group) on one resource. Raw SQL:
+   * this runs on every authorised request, and a model query costs several times more.
+   */
   async grantsFor(p: Principal, resourceType: ResourceType, resourceId: string): Promise<GrantRecord[]> {
-    const rows = await this.prisma.permissionGrant.findMany({
-      where: { resourceType, resourceId, ...principalWhere(p) },
-    });
-    return rows as unknown as GrantRecord[];
+    const rows = await this.prisma.$queryRaw<Array<{ principal_type: 'user' | 'group'; principal: string; level: Level }>>`
+      SELECT principal_type, principal, level FROM permission_grants
+      WHERE resource_type = ${resourceType} AND resource_id = ${resourceId}
+        AND ((principal_type = 'user' AND principal = ${p.subject}) OR (principal_type = 'group' AND principal = ANY(${[...p.groups]}::text[])))`;
+    return rows.map((r) => ({ resourceType, resourceId, principalType: r.principal_type, principal: r.principal, level: r.level }));
   }
 
   /** Every grant that applies to this caller for one resource type (small: one user's grants). */
