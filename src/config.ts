@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -53,6 +54,7 @@ const EnvSchema = z.object({
   MAX_UPLOAD_FILES: bytes(1000),
   MAX_UPLOAD_FIELD_BYTES: bytes(64 * 1024),
   TRUST_PROXY: bool,
+  WORKERS: z.coerce.number().int().min(1).max(64).default(Math.min(os.availableParallelism(), 4)),
 });
 
 export type PermissionLevelName = (typeof LEVELS)[number];
@@ -80,6 +82,8 @@ export interface Config {
     | undefined;
   limits: { jsonBodyBytes: number; uploadBytes: number; uploadFiles: number; uploadFieldBytes: number };
   trustProxy: boolean;
+  /** HTTP worker processes sharing the port (node:cluster). */
+  workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -129,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadFieldBytes: e.MAX_UPLOAD_FIELD_BYTES,
     },
     trustProxy: e.TRUST_PROXY,
+    workers: e.WORKERS,
   });
 }

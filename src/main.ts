@@ -1,16 +1,18 @@
+import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { type Config, ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { applyMigrations } from './db/migrate';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { mintToken, readOrCreateJwtSecret } from './lib/tokens';
 
-async function main(): Promise<void> {
-  let config: Config;
+type Stop = () => Promise<void>;
+
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -18,9 +20,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const stops: Array<() => Promise<void>> = [];
+}
 
+/** Zero-config: no JWT settings → the secret generated once into DATA_DIR (every worker reads the same file). */
+function withJwtSecret(config: Config, logger: Logger): { config: Config; generated: boolean } {
+  if (config.jwt.secret || config.jwt.publicKey) return { config, generated: false };
+  const { secret, created } = readOrCreateJwtSecret(config.dataDir);
+  if (created) logger.info({ dataDir: config.dataDir }, 'generated a JWT signing secret into DATA_DIR/jwt-secret');
+  return { config: Object.freeze({ ...config, jwt: { ...config.jwt, secret } }), generated: true };
+}
+
+/** Primary only: the database (embedded if no DATABASE_URL) and its migrations. */
+async function prepareDatabase(config: Config, logger: Logger, stops: Stop[]): Promise<string> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using embedded PostgreSQL');
@@ -30,56 +41,116 @@ async function main(): Promise<void> {
   }
   const applied = await applyMigrations(databaseUrl, (m) => logger.info(m));
   logger.info({ applied: applied.length }, 'database schema is up to date');
-
-  let zeroConfigToken: string | undefined;
-  if (!config.jwt.secret && !config.jwt.publicKey) {
-    const { secret, created } = readOrCreateJwtSecret(config.dataDir);
-    config = Object.freeze({ ...config, jwt: { ...config.jwt, secret } });
-    if (created) logger.info({ dataDir: config.dataDir }, 'generated a JWT signing secret into DATA_DIR/jwt-secret');
-    zeroConfigToken = mintToken({
-      secret,
-      subject: 'admin',
-      admin: true,
-      ttl: '30d',
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-    });
-  }
-
-  const container = await createContainer(config, logger, { databaseUrl });
-  stops.unshift(() => container.dispose());
-  const app = createApp(container);
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-  });
-  server.requestTimeout = 0; // large artifact uploads stream for as long as they need
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host}:${port}`;
-  logger.info({ url }, 'registry is listening');
-  if (zeroConfigToken) {
-    // Printed, never logged: the operator needs it once to call the API.
-    process.stdout.write(
-      `\nRegistry is ready at ${url}\nAdmin token (valid 30 days; mint more with \`npm run token -- --sub <user>\`):\n\n` +
-        `  export MLFLOW_TRACKING_URI=${url}\n  export MLFLOW_TRACKING_TOKEN=${zeroConfigToken}\n\n`,
-    );
-  }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close();
-    server.closeAllConnections();
-    for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  return databaseUrl;
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`registry failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+/** Builds the container and listens; returns the server and how to stop it. */
+async function serve(config: Config, logger: Logger, databaseUrl: string): Promise<{ server: Server; stop: Stop }> {
+  const container = await createContainer(config, logger, { databaseUrl });
+  const server: Server = await new Promise((resolve) => {
+    const s = createApp(container).listen(config.port, config.host, () => resolve(s));
+  });
+  server.requestTimeout = 0; // large artifact uploads stream for as long as they need
+  return {
+    server,
+    async stop() {
+      server.close();
+      server.closeAllConnections();
+      await container.dispose();
+    },
+  };
+}
+
+function printReady(config: Config, port: number, generated: boolean): void {
+  const url = `http://${config.host}:${port}`;
+  if (!generated) return;
+  const token = mintToken({ secret: config.jwt.secret!, subject: 'admin', admin: true, ttl: '30d', issuer: config.jwt.issuer, audience: config.jwt.audience });
+  // Printed, never logged: the operator needs it once to call the API.
+  process.stdout.write(
+    `\nRegistry is ready at ${url}\nAdmin token (valid 30 days; mint more with \`npm run token -- --sub <user>\`):\n\n` +
+      `  export MLFLOW_TRACKING_URI=${url}\n  export MLFLOW_TRACKING_TOKEN=${token}\n\n`,
+  );
+}
+
+function onSignals(handler: (signal: string) => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void handler(signal).finally(() => process.exit(0));
+    });
+  }
+}
+
+async function runPrimary(): Promise<void> {
+  const raw = readConfig();
+  const logger = createLogger(raw.logLevel);
+  const stops: Stop[] = [];
+  const databaseUrl = await prepareDatabase(raw, logger, stops);
+  const { config, generated } = withJwtSecret(raw, logger);
+  const runStops = async () => {
+    for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+  };
+
+  if (config.workers <= 1) {
+    const { server, stop } = await serve(config, logger, databaseUrl);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info({ url: `http://${config.host}:${port}` }, 'registry is listening');
+    printReady(config, port, generated);
+    onSignals(async (signal) => {
+      logger.info({ signal }, 'shutting down');
+      await stop();
+      await runStops();
+    });
+    return;
+  }
+
+  // Several workers share the port (node:cluster); the service keeps no state in the process,
+  // so they behave like replicas behind a load balancer (DESIGN.md § Scale).
+  let shuttingDown = false;
+  const env = { DATABASE_URL: databaseUrl };
+  let listening = 0;
+  cluster.on('listening', (_worker, address) => {
+    listening += 1;
+    if (listening === config.workers) {
+      logger.info({ url: `http://${config.host}:${address.port}`, workers: config.workers }, 'registry is listening');
+      printReady(config, address.port, generated);
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (shuttingDown) return;
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker exited; starting a new one');
+    cluster.fork(env);
+  });
+  for (let i = 0; i < config.workers; i++) cluster.fork(env);
+  onSignals(async (signal) => {
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    await Promise.all(
+      Object.values(cluster.workers ?? {}).map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (!w || w.isDead()) return resolve();
+            w.once('exit', () => resolve());
+            w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    await runStops();
+  });
+}
+
+async function runWorker(): Promise<void> {
+  const raw = readConfig();
+  const logger = createLogger(raw.logLevel);
+  const { config } = withJwtSecret(raw, logger);
+  const { stop } = await serve(config, logger, config.databaseUrl!);
+  onSignals(stop);
+}
+
+(cluster.isPrimary ? runPrimary() : runWorker()).catch((err: unknown) => {
+  process.stderr.write(`registry failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
