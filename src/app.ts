@@ -5,6 +5,8 @@ import { authenticate } from './http/authenticate';
 import { endpointNotFound, errorHandler } from './http/error-handler';
 import { mlflowRouter } from './http/mlflow-router';
 import { auditRoutes } from './modules/audit/audit.routes';
+import { servingRoutes } from './modules/serving/serving.routes';
+import { artifactsProxyRoutes } from './modules/artifacts/artifacts.routes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -39,7 +41,8 @@ export function createApp(c: Container): Express {
 
   app.use(API_PREFIXES, authenticate(c.tokens));
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
-  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], auditRoutes(c));
+  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], auditRoutes(c), servingRoutes(c));
+  app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], artifactsProxyRoutes(c));
 
   app.use((req: Request) => endpointNotFound(req));
   app.use(errorHandler(c.logger));

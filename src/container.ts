@@ -15,6 +15,7 @@ import { searchRunIds } from './search/runs-search';
 import { LoggedModelsRepository } from './modules/logged-models/logged-models.repository';
 import { LoggedModelsService } from './modules/logged-models/logged-models.service';
 import { searchLoggedModelIds } from './search/logged-models-search';
+import { ServingService } from './modules/serving/serving.service';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import { GrantsRepository } from './modules/permissions/grants.repository';
@@ -27,6 +28,8 @@ import { RegisteredModelsService } from './modules/registered-models/registered-
 import { RegistryAccess } from './modules/registered-models/registry-access';
 import { searchModelVersionKeys, searchRegisteredModelIds } from './search/registry-search';
 import { createArtifactStore } from './storage/create-artifact-store';
+import { ArtifactAccess } from './modules/artifacts/artifact-access';
+import { ArtifactsService } from './modules/artifacts/artifacts.service';
 
 /** The composition root: the one place that builds and wires every dependency. */
 export interface Container {
@@ -41,10 +44,12 @@ export interface Container {
   runs: RunsService;
   grants: GrantsService;
   loggedModels: LoggedModelsService;
+  serving: ServingService;
   auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
   modelVersions: ModelVersionsService;
+  artifacts: ArtifactsService;
   dispose(): Promise<void>;
 }
 
@@ -69,6 +74,8 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(prisma, input, scope));
   const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
   const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(prisma, input, scope));
+  const serving = new ServingService(modelVersions, artifactStore);
+  const artifacts = new ArtifactsService(artifactStore, new ArtifactAccess(experiments, runs, permissions), runs, config.limits);
   return {
     config,
     logger,
@@ -81,10 +88,12 @@ export async function createContainer(config: Config, logger: Logger, options: C
     runs,
     grants,
     loggedModels,
+    serving,
     auditTrail,
     artifactStore,
     registeredModels,
     modelVersions,
+    artifacts,
     async dispose() {
       await artifactStore.close();
       await prisma.$disconnect();

@@ -5,6 +5,7 @@ import { permissionsRoutes } from '../modules/permissions/permissions.routes';
 import { loggedModelsRoutes } from '../modules/logged-models/logged-models.routes';
 import { runsRoutes } from '../modules/runs/runs.routes';
 import { experimentsRoutes } from '../modules/experiments/experiments.routes';
+import { artifactsRoutes } from '../modules/artifacts/artifacts.routes';
 import { modelVersionsRoutes } from '../modules/model-versions/model-versions.routes';
 import { registeredModelsRoutes } from '../modules/registered-models/registered-models.routes';
 
@@ -16,6 +17,7 @@ export function mlflowRouter(c: Container): Router {
   router.use(runsRoutes(c));
   router.use(permissionsRoutes(c));
   router.use(loggedModelsRoutes(c));
+  router.use(artifactsRoutes(c));
   router.use(registeredModelsRoutes(c));
   router.use(modelVersionsRoutes(c));
   return router;

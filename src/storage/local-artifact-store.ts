@@ -8,7 +8,7 @@ import { RegistryError } from '../errors';
 import { TEMP_NAME_PREFIX } from './artifact-key';
 import type { ArtifactEntry, ArtifactFile, ArtifactStat, ArtifactStore, ByteRange, PutOptions } from './artifact-store';
 import { artifactNotFound, storeUnavailable } from './store-errors';
-import { exactLength, UploadWatch } from './streams';
+import { UploadWatch } from './streams';
 
 /** Errors that mean "nothing there" when reading. */
 const MISSING = new Set(['ENOENT', 'ENOTDIR']);
@@ -52,18 +52,22 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       const out = handle.createWriteStream();
       out.once('error', () => watch.storeFailed());
-      await (options.size === undefined ? pipeline(body, out) : pipeline(body, exactLength(options.size), out));
+      await pipeline(body, out);
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw watch.errorFor(key, err);
     }
     try {
       const { size } = await fs.stat(tmp);
+      if (options.size !== undefined && size !== options.size) {
+        await fs.rm(tmp, { force: true });
+        throw new RegistryError('INVALID_PARAMETER_VALUE', `The body had ${size} bytes, not the announced ${options.size}.`);
+      }
       await fs.rename(tmp, target);
       return { size };
     } catch (err) {
       await fs.rm(tmp, { force: true }).catch(() => undefined);
-      throw this.writeError(key, err);
+      throw err instanceof RegistryError ? err : this.writeError(key, err);
     }
   }
 

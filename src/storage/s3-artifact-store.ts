@@ -138,17 +138,25 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       const etags: Array<{ part: number; etag: string }> = [];
       let size = 0;
-      const upload = async (buf: Buffer) => {
-        const part = etags.length + 1;
-        if (part > MAX_PARTS) throw new RegistryError('INVALID_PARAMETER_VALUE', `Artifact '${key}' is too large for one upload.`, { status: 413 });
+      const upload = async (part: number, buf: Buffer) => {
         const url = await this.client.presignedUrl('PUT', this.bucket, key, PRESIGN_SECONDS, { partNumber: String(part), uploadId });
         const res = await this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch);
         etags.push({ part, etag: String(res.headers.etag ?? '').replace(/"/g, '') });
         size += buf.length;
       };
-      await upload(first.value!);
-      await upload(second.value);
-      for (let next = await parts.next(); !next.done; next = await parts.next()) await upload(next.value);
+      // One part uploads while the next one fills: at most two parts (16 MiB) in memory.
+      let inflight: Promise<void> = Promise.resolve();
+      let part = 0;
+      const next = async (buf: Buffer) => {
+        await inflight;
+        if (++part > MAX_PARTS) throw new RegistryError('INVALID_PARAMETER_VALUE', `Artifact '${key}' is too large for one upload.`, { status: 413 });
+        inflight = upload(part, buf);
+        inflight.catch(() => undefined); // surfaced by the next await
+      };
+      await next(first.value!);
+      await next(second.value);
+      for (let r = await parts.next(); !r.done; r = await parts.next()) await next(r.value);
+      await inflight;
       await this.client.completeMultipartUpload(this.bucket, key, uploadId, etags);
       return { size };
     } catch (err) {

@@ -1,0 +1,56 @@
+import { pipeline } from 'node:stream/promises';
+import { type Request, type Response, Router } from 'express';
+import type { Container } from '../../container';
+import { principalOf } from '../../http/principal';
+import { sendDownload } from '../artifacts/artifact-http';
+import type { ServedVersion } from './serving.service';
+
+function describe(res: Response, served: ServedVersion): void {
+  res.setHeader('ETag', served.etag);
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('X-Registry-Model-Name', encodeURIComponent(served.version.name));
+  res.setHeader('X-Registry-Model-Version', String(served.version.version));
+  res.setHeader('X-Registry-Model-Stage', served.version.currentStage);
+}
+
+/** If-None-Match names the current version: answer 304 and send nothing. */
+function notModified(req: Request, served: ServedVersion): boolean {
+  const header = req.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === served.etag || tag.trim() === '*');
+}
+
+/**
+ * Serving fetch (README "Serving models"): GET /api/2.0/registry/models/<name>/<stage|@alias|latest|n>/archive
+ * streams the model directory as tar.gz; .../files/<path> streams one file.
+ */
+export function servingRoutes(c: Container): Router {
+  const router = Router();
+
+  router.get('/models/:name/:selector/archive', async (req, res) => {
+    const served = await c.serving.resolve(principalOf(req), req.params.name, req.params.selector);
+    describe(res, served);
+    if (notModified(req, served)) {
+      res.status(304).end();
+      return;
+    }
+    const stream = await c.serving.archive(served);
+    const fileName = `${served.version.name}-v${served.version.version}.tar.gz`.replace(/[^\w.-]/g, '_');
+    res.setHeader('Content-Type', 'application/gzip');
+    res.attachment(fileName);
+    await pipeline(stream, res);
+  });
+
+  router.get('/models/:name/:selector/files/*path', async (req, res) => {
+    const served = await c.serving.resolve(principalOf(req), req.params.name, req.params.selector);
+    const file = await c.serving.file(served, req.params.path as unknown as string[]);
+    describe(res, served);
+    if (notModified(req, served)) {
+      res.status(304).end();
+      return;
+    }
+    await sendDownload(req, res, { key: file.key, size: file.size, open: (range) => c.serving.open(file.key, range) });
+  });
+
+  return router;
+}

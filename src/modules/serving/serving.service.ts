@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { invalidParameter, notFound } from '../../errors';
+import type { Principal } from '../../http/principal';
+import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
+import type { ArtifactStore } from '../../storage/artifact-store';
+import type { ModelVersionRecord } from '../model-versions/model-versions.repository';
+import type { ModelVersionsService, VersionSelector } from '../model-versions/model-versions.service';
+
+/** A resolved model version ready to serve: where its files are and its cache validator. */
+export interface ServedVersion {
+  version: ModelVersionRecord;
+  rootKey: string;
+  /** Strong validator: changes whenever the selector resolves to another version or location. */
+  etag: string;
+}
+
+/**
+ * The selector in /registry/models/<name>/<selector>/...: `@alias`, `latest`, a version number,
+ * or a stage name in any case.
+ */
+export function parseSelector(selector: string): VersionSelector {
+  if (selector.startsWith('@')) {
+    if (selector.length === 1) throw invalidParameter("Empty alias in selector '@'.");
+    return { alias: selector.slice(1) };
+  }
+  if (/^\d+$/.test(selector)) return { version: Number(selector) };
+  if (selector.toLowerCase() === 'latest') return { latest: true };
+  return { stage: selector };
+}
+
+/** Serving jobs fetch a model version's files by name and stage, alias or number (issue 4 §5). */
+export class ServingService {
+  constructor(
+    private readonly versions: ModelVersionsService,
+    private readonly store: ArtifactStore,
+  ) {}
+
+  async resolve(p: Principal, name: string, selector: string): Promise<ServedVersion> {
+    const version = await this.versions.resolve(p, name, parseSelector(selector));
+    const location = version.storageLocation ?? version.source;
+    const rootKey = keyOfArtifactUri(location);
+    if (rootKey === undefined) {
+      throw invalidParameter(
+        `Version ${version.version} of '${name}' lives at ${location}, outside this server's artifact store; download it from there.`,
+      );
+    }
+    const etag = `"${createHash('sha256').update(`${version.modelId}:${version.version}:${location}`).digest('hex').slice(0, 32)}"`;
+    return { version, rootKey, etag };
+  }
+
+  /** One file of the version: its store key and size (404 if absent). */
+  async file(served: ServedVersion, path: readonly string[]): Promise<{ key: string; size: number }> {
+    const key = joinKey(served.rootKey, artifactKey(path));
+    const stat = await this.store.stat(key);
+    if (!stat) throw notFound(`No file '${path.join('/')}' in version ${served.version.version} of '${served.version.name}'.`);
+    return { key, size: stat.size };
+  }
+
+  open(key: string, range?: { start: number; end: number }): Promise<Readable> {
+    return this.store.get(key, range);
+  }
+
+  /**
+   * The whole model directory as a tar.gz stream, file by file from the store (nothing is held in
+   * memory beyond stream buffers). Throws before any byte is produced if the directory is empty.
+   */
+  async archive(served: ServedVersion): Promise<Readable> {
+    const files: Array<{ key: string; size: number }> = [];
+    for await (const f of this.store.walk(served.rootKey)) files.push(f);
+    if (files.length === 0) {
+      throw notFound(`Version ${served.version.version} of '${served.version.name}' has no files at ${served.rootKey}.`);
+    }
+    const pack = tar.pack();
+    const gzip = createGzip();
+    const fill = async () => {
+      for (const f of files) {
+        const name = relativeKey(served.rootKey, f.key) ?? f.key;
+        const entry = pack.entry({ name, size: f.size, type: 'file', mode: 0o644 });
+        const body = await this.store.get(f.key);
+        await new Promise<void>((resolve, reject) => {
+          body.on('error', reject);
+          entry.on('error', reject);
+          entry.on('finish', resolve);
+          body.pipe(entry);
+        });
+      }
+      pack.finalize();
+    };
+    fill().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
+    return pack.pipe(gzip);
+  }
+}
