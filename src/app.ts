@@ -41,7 +41,7 @@ export function createApp(c: Container): Express {
 
   app.use(API_PREFIXES, authenticate(c.tokens));
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
-  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], auditRoutes(c), servingRoutes(c));
+  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], servingRoutes(c), auditRoutes(c));
   app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], artifactsProxyRoutes(c));
 
   app.use((req: Request) => endpointNotFound(req));

@@ -74,7 +74,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(prisma, input, scope));
   const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
   const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(prisma, input, scope));
-  const serving = new ServingService(modelVersions, artifactStore);
+  const serving = new ServingService(modelVersions, registeredModels, permissions, artifactStore, config.limits.uploadBytes);
   const artifacts = new ArtifactsService(artifactStore, new ArtifactAccess(experiments, runs, permissions), runs, config.limits);
   return {
     config,

@@ -25,6 +25,9 @@ function toRegistryError(err: unknown): RegistryError | undefined {
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported' || e.type === 'request.aborted') {
     return new RegistryError('BAD_REQUEST', e.message ?? 'Bad request');
   }
+  if (err instanceof URIError) {
+    return new RegistryError('INVALID_PARAMETER_VALUE', 'Malformed percent-encoding in the request path or query.');
+  }
   if (e.name === 'MulterError') {
     const tooLarge = e.code === 'LIMIT_FILE_SIZE' || e.code === 'LIMIT_FIELD_VALUE' || e.code === 'LIMIT_FILE_COUNT' || e.code === 'LIMIT_PART_COUNT' || e.code === 'LIMIT_FIELD_COUNT';
     return new RegistryError('INVALID_PARAMETER_VALUE', `Upload rejected: ${e.message ?? e.code}`, { status: tooLarge ? 413 : 400 });

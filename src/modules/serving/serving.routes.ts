@@ -1,7 +1,11 @@
 import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import type { Container } from '../../container';
+import { z } from 'zod';
 import { principalOf } from '../../http/principal';
+import { parseQuery } from '../../http/validate';
+import { receiveFormUpload } from '../artifacts/artifact-upload';
+import { toApiModelVersion } from '../model-versions/model-versions.mapper';
 import { sendDownload } from '../artifacts/artifact-http';
 import type { ServedVersion } from './serving.service';
 
@@ -52,5 +56,22 @@ export function servingRoutes(c: Container): Router {
     await sendDownload(req, res, { key: file.key, size: file.size, open: (range) => c.serving.open(file.key, range) });
   });
 
+  // Our addition for users without the MLflow client:
+  // curl -F file=@MLmodel -F file=@model.pkl '.../registry/models/<name>/versions?description=...'
+  router.post('/models/:name/versions', async (req, res) => {
+    const q = parseQuery(VersionUploadQuery, req);
+    const p = principalOf(req);
+    const { upload } = await c.serving.beginVersionUpload(p, req.params.name, q.path);
+    const files = await receiveFormUpload(req, res, upload, c.config.limits);
+    const version = await c.serving.finishVersionUpload(p, req.params.name, upload, { description: q.description, runId: q.run_id });
+    res.json({ model_version: toApiModelVersion(version), files: files.map((f) => ({ path: f.path, file_size: f.size })) });
+  });
+
   return router;
 }
+
+const VersionUploadQuery = z.object({
+  path: z.string().optional(),
+  description: z.string().max(5000).optional(),
+  run_id: z.string().optional(),
+});

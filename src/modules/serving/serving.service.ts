@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
@@ -7,7 +7,10 @@ import type { Principal } from '../../http/principal';
 import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
 import type { ArtifactStore } from '../../storage/artifact-store';
 import type { ModelVersionRecord } from '../model-versions/model-versions.repository';
+import { FormUpload } from '../artifacts/artifacts.service';
 import type { ModelVersionsService, VersionSelector } from '../model-versions/model-versions.service';
+import type { PermissionsService } from '../permissions/permissions.service';
+import type { RegisteredModelsService } from '../registered-models/registered-models.service';
 
 /** A resolved model version ready to serve: where its files are and its cache validator. */
 export interface ServedVersion {
@@ -35,8 +38,33 @@ export function parseSelector(selector: string): VersionSelector {
 export class ServingService {
   constructor(
     private readonly versions: ModelVersionsService,
+    private readonly models: RegisteredModelsService,
+    private readonly permissions: PermissionsService,
     private readonly store: ArtifactStore,
+    private readonly maxUploadBytes: number,
   ) {}
+
+  /**
+   * Starts an upload of a new version's files (issue 4 §6): EDIT on the model is checked before
+   * any byte is read; the files go under the model's own prefix, `registry/<model_id>/uploads/<id>/`.
+   */
+  async beginVersionUpload(p: Principal, name: string, dir: string | undefined): Promise<{ upload: FormUpload; modelId: bigint }> {
+    const model = await this.models.get(p, name);
+    await this.permissions.require(p, 'registered_model', String(model.id), 'EDIT', `'${name}'`);
+    const upload = new FormUpload(this.store, joinKey('registry', String(model.id), 'uploads', randomUUID()), this.maxUploadBytes);
+    upload.setDirectory(dir ?? '');
+    return { upload, modelId: model.id };
+  }
+
+  /** Registers the uploaded files as a new version; removes them if registration fails. */
+  async finishVersionUpload(p: Principal, name: string, upload: FormUpload, input: { description?: string; runId?: string }): Promise<ModelVersionRecord> {
+    try {
+      return await this.versions.create(p, { name, source: `mlflow-artifacts:/${upload.root}`, description: input.description, runId: input.runId, tags: [] });
+    } catch (err) {
+      await this.store.remove(upload.root).catch(() => undefined);
+      throw err;
+    }
+  }
 
   async resolve(p: Principal, name: string, selector: string): Promise<ServedVersion> {
     const version = await this.versions.resolve(p, name, parseSelector(selector));
