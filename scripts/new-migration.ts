@@ -22,7 +22,17 @@ const sql = execFileSync(
     '--to-schema-datamodel', path.join(root, 'prisma/schema.prisma'),
     '--script',
   ],
-  { cwd: root, env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://localhost/unused' } },
+  {
+    cwd: root,
+    // The CLI's schema engine runs through prisma.config.ts's adapter, so it needs a reachable
+    // PostgreSQL (any database; nothing is changed); the /bin/false engines stop download attempts.
+    env: {
+      ...process.env,
+      DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+      PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false',
+      PRISMA_QUERY_ENGINE_LIBRARY: '/bin/false',
+    },
+  },
 ).toString();
 if (!/\S/.test(sql.replace(/^--.*$/gm, ''))) {
   process.stdout.write('schema.prisma has no changes since HEAD; nothing to write\n');

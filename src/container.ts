@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { createPrismaClient, type PrismaClient } from './db/prisma';
+import { createDatabase, type PrismaClient } from './db/prisma';
 import { createTokenVerifier, type TokenVerifier } from './http/authenticate';
 import { type Clock, systemClock } from './lib/clock';
 import type { Logger } from './logger';
@@ -60,7 +60,8 @@ export interface ContainerOptions {
 
 export async function createContainer(config: Config, logger: Logger, options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
-  const prisma = createPrismaClient(options.databaseUrl, config.databasePoolSize);
+  const database = createDatabase(options.databaseUrl, config.databasePoolSize);
+  const prisma = database.prisma;
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const permissions = new PermissionsService(new PermissionsRepository(prisma), config, clock, audit);
   const experiments = new ExperimentsService(new ExperimentsRepository(prisma), permissions, audit, clock, prisma, searchExperimentIds);
@@ -96,7 +97,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     artifacts,
     async dispose() {
       await artifactStore.close();
-      await prisma.$disconnect();
+      await database.close();
     },
   };
 }

@@ -74,45 +74,59 @@ function runCondition(c: Comparison): Prisma.Sql {
   }
 }
 
-function runOrder(o: OrderClause): Prisma.Sql {
+const ORDER_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'run_tags' } as const;
+// Columns that are never NULL sort without NULLS LAST, so the runs indexes can produce the order.
+const NOT_NULL = new Set(['r.id', 'r.name', 'r.status', 'r.user_id', 'r.artifact_uri', 'r.start_time']);
+
+/** An ORDER BY term, and for metrics, params and tags the LEFT JOIN that supplies the value. */
+function runOrder(o: OrderClause, i: number): { join?: Prisma.Sql; term: Prisma.Sql } {
   const dir = direction(o.ascending);
-  switch (o.entity) {
-    case 'metric':
-      return Prisma.sql`(SELECT m.value FROM latest_metrics m WHERE m.run_id = r.id AND m.key = ${o.key}) ${dir} NULLS LAST`;
-    case 'param':
-      return Prisma.sql`(SELECT p.value FROM params p WHERE p.run_id = r.id AND p.key = ${o.key}) ${dir} NULLS LAST`;
-    case 'tag':
-      return Prisma.sql`(SELECT t.value FROM run_tags t WHERE t.run_id = r.id AND t.key = ${o.key}) ${dir} NULLS LAST`;
-    case 'attribute': {
-      const column = STRING_ATTRS[o.key] ?? NUMERIC_ATTRS[o.key];
-      if (!column) throw invalidParameter(`Invalid order_by attribute '${o.key}'.`);
-      return Prisma.sql`${Prisma.raw(column)} ${dir} NULLS LAST`;
-    }
-    default:
-      throw invalidParameter(`Invalid order_by entity '${o.entity}'; order by attributes, metrics, params or tags.`);
+  if (o.entity === 'metric' || o.entity === 'param' || o.entity === 'tag') {
+    const alias = Prisma.raw(`o${i}`);
+    return {
+      join: Prisma.sql`LEFT JOIN ${Prisma.raw(ORDER_TABLES[o.entity])} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${o.key}`,
+      term: Prisma.sql`${alias}.value ${dir} NULLS LAST`, // runs without the key sort last
+    };
   }
+  if (o.entity === 'attribute') {
+    const column = STRING_ATTRS[o.key] ?? NUMERIC_ATTRS[o.key];
+    if (!column) throw invalidParameter(`Invalid order_by attribute '${o.key}'.`);
+    return { term: Prisma.sql`${Prisma.raw(column)} ${dir}${Prisma.raw(NOT_NULL.has(column) ? '' : ' NULLS LAST')}` };
+  }
+  throw invalidParameter(`Invalid order_by entity '${o.entity}'; order by attributes, metrics, params or tags.`);
 }
 
-/** search-runs (mlflow-api.md §4.1) as one SQL query; returns run ids in result order. */
+/** The search-runs SQL (mlflow-api.md §4.1), for a page of max+1 rows from `offset`. */
+export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: number): Prisma.Sql {
+  checkMaxResults(q.maxResults, LIMITS.searchRunsMax);
+  const experimentIds = q.experimentIds.map((id) => {
+    if (!/^\d{1,18}$/.test(id)) throw invalidParameter(`Invalid experiment ID: '${id}'`);
+    return BigInt(id);
+  });
+  // One experiment (the usual case) as `=`: `= ANY(...)` would keep PostgreSQL from reading the
+  // (experiment_id, lifecycle_stage, start_time, id) index in order.
+  const inExperiments =
+    experimentIds.length === 1 ? Prisma.sql`r.experiment_id = ${experimentIds[0]}` : Prisma.sql`r.experiment_id = ANY(${experimentIds}::bigint[])`;
+  const where: Prisma.Sql[] = [inExperiments, scopeSql(scope, Prisma.sql`r.experiment_id`)];
+  if (q.runViewType === 'ACTIVE_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'active'`);
+  if (q.runViewType === 'DELETED_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'deleted'`);
+  where.push(...parseFilter(q.filter).map(runCondition));
+  const orders = parseOrderBy(q.orderBy).map(runOrder);
+  const joins = orders.flatMap((o) => (o.join ? [o.join] : []));
+  const order = [...orders.map((o) => o.term), Prisma.sql`r.start_time DESC`, Prisma.sql`r.id ASC`];
+  return Prisma.sql`
+    SELECT r.id FROM runs r ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty} WHERE ${and(where)}
+    ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
+}
+
+/** search-runs as one SQL query; returns run ids in result order. */
 export async function searchRunIds(
   prisma: PrismaClient,
   q: SearchRunsQuery,
   scope: VisibleScope,
 ): Promise<{ ids: string[]; nextPageToken?: string }> {
-  checkMaxResults(q.maxResults, LIMITS.searchRunsMax);
   const offset = decodePageToken(q.pageToken);
-  const experimentIds = q.experimentIds.map((id) => {
-    if (!/^\d{1,18}$/.test(id)) throw invalidParameter(`Invalid experiment ID: '${id}'`);
-    return BigInt(id);
-  });
-  const where: Prisma.Sql[] = [Prisma.sql`r.experiment_id = ANY(${experimentIds}::bigint[])`, scopeSql(scope, Prisma.sql`r.experiment_id`)];
-  if (q.runViewType === 'ACTIVE_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'active'`);
-  if (q.runViewType === 'DELETED_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'deleted'`);
-  where.push(...parseFilter(q.filter).map(runCondition));
-  const order = [...parseOrderBy(q.orderBy).map(runOrder), Prisma.sql`r.start_time DESC`, Prisma.sql`r.id ASC`];
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-    SELECT r.id FROM runs r WHERE ${and(where)}
-    ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>(runSearchSql(q, scope, offset));
   const page = pageOf(rows, offset, q.maxResults);
   return { ids: page.items.map((r) => r.id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
 }
