@@ -33,6 +33,14 @@ export const repeated = <T extends z.ZodType>(item: T) =>
 
 export const keyValue = () => z.object({ key: requiredString(), value: z.string().optional() });
 
+/** A page of a list response: the list under `key` and next_page_token, both omitted when empty. */
+export function pageBody<T, K extends string>(key: K, page: { items: T[]; nextPageToken?: string }, map: (item: T) => unknown): Partial<Record<K | 'next_page_token', unknown>> {
+  return {
+    ...(page.items.length > 0 ? { [key]: page.items.map(map) } : {}),
+    ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+  } as Partial<Record<K | 'next_page_token', unknown>>;
+}
+
 /** Doubles out: NaN and infinities travel as strings (protobuf JSON mapping). */
 export function doubleToWire(v: number): number | string {
   if (Number.isNaN(v)) return 'NaN';

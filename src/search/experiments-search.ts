@@ -1,10 +1,10 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
-import { decodePageToken, pageOf } from '../lib/page-token';
+import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { parseFilter, parseOrderBy } from './filter-parser';
-import { and, checkMaxResults, compare, direction, expectNumber, expectString, scopeSql } from './sql';
+import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql } from './sql';
 
 export interface SearchExperimentsQuery {
   filter?: string;
@@ -54,6 +54,5 @@ export async function searchExperimentIds(
   const rows = await prisma.$queryRaw<Array<{ id: bigint }>>`
     SELECT e.id FROM experiments e WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
-  const page = pageOf(rows, offset, q.maxResults);
-  return { ids: page.items.map((r) => r.id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  return idPage(rows, offset, q.maxResults, (r) => r.id);
 }

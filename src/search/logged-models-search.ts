@@ -1,10 +1,11 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
-import { decodePageToken, pageOf } from '../lib/page-token';
+import { parseExperimentId } from '../lib/ids';
+import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { parseFilter } from './filter-parser';
-import { and, checkMaxResults, compare, direction, expectNumber, expectString, scopeSql } from './sql';
+import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql } from './sql';
 
 export interface SearchLoggedModelsQuery {
   experimentIds: string[];
@@ -35,10 +36,7 @@ export async function searchLoggedModelIds(
 ): Promise<{ ids: string[]; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchLoggedModelsMax);
   const offset = decodePageToken(q.pageToken);
-  const experimentIds = q.experimentIds.map((id) => {
-    if (!/^\d{1,18}$/.test(id)) throw invalidParameter(`Invalid experiment ID: '${id}'`);
-    return BigInt(id);
-  });
+  const experimentIds = q.experimentIds.map(parseExperimentId);
   const where: Prisma.Sql[] = [
     Prisma.sql`lm.lifecycle_stage = 'active'`,
     Prisma.sql`lm.experiment_id = ANY(${experimentIds}::bigint[])`,
@@ -68,6 +66,5 @@ export async function searchLoggedModelIds(
   const rows = await prisma.$queryRaw<Array<{ id: string }>>`
     SELECT lm.id FROM logged_models lm WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
-  const page = pageOf(rows, offset, q.maxResults);
-  return { ids: page.items.map((r) => r.id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  return idPage(rows, offset, q.maxResults, (r) => r.id);
 }

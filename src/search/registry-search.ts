@@ -1,10 +1,10 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
-import { decodePageToken, pageOf } from '../lib/page-token';
+import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { parseFilter, parseOrderBy } from './filter-parser';
-import { and, checkMaxResults, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
+import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
 
 export interface RegistrySearchQuery {
   filter?: string;
@@ -49,8 +49,7 @@ export async function searchRegisteredModelIds(
   const rows = await prisma.$queryRaw<Array<{ id: bigint }>>`
     SELECT rm.id FROM registered_models rm WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
-  const page = pageOf(rows, offset, q.maxResults);
-  return { ids: page.items.map((r) => r.id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  return idPage(rows, offset, q.maxResults, (r) => r.id);
 }
 
 const VERSION_ORDER: Record<string, string> = {
@@ -102,9 +101,6 @@ export async function searchModelVersionKeys(
   const rows = await prisma.$queryRaw<Array<{ model_id: bigint; version: number }>>`
     SELECT v.model_id, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
     WHERE ${and(where)} ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
-  const page = pageOf(rows, offset, q.maxResults);
-  return {
-    keys: page.items.map((r) => ({ modelId: r.model_id, version: Number(r.version) })),
-    ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
-  };
+  const { ids: keys, nextPageToken } = idPage(rows, offset, q.maxResults, (r) => ({ modelId: r.model_id, version: Number(r.version) }));
+  return { keys, ...(nextPageToken ? { nextPageToken } : {}) };
 }

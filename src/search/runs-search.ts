@@ -1,10 +1,11 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
-import { decodePageToken, pageOf } from '../lib/page-token';
+import { parseExperimentId } from '../lib/ids';
+import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, type OrderClause, parseFilter, parseOrderBy } from './filter-parser';
-import { and, checkMaxResults, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
+import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
 
 export interface SearchRunsQuery {
   experimentIds: string[];
@@ -99,10 +100,7 @@ function runOrder(o: OrderClause, i: number): { join?: Prisma.Sql; term: Prisma.
 /** The search-runs SQL (mlflow-api.md §4.1), for a page of max+1 rows from `offset`. */
 export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: number): Prisma.Sql {
   checkMaxResults(q.maxResults, LIMITS.searchRunsMax);
-  const experimentIds = q.experimentIds.map((id) => {
-    if (!/^\d{1,18}$/.test(id)) throw invalidParameter(`Invalid experiment ID: '${id}'`);
-    return BigInt(id);
-  });
+  const experimentIds = q.experimentIds.map(parseExperimentId);
   // One experiment (the usual case) as `=`: `= ANY(...)` would keep PostgreSQL from reading the
   // (experiment_id, lifecycle_stage, start_time, id) index in order.
   const inExperiments =
@@ -127,6 +125,5 @@ export async function searchRunIds(
 ): Promise<{ ids: string[]; nextPageToken?: string }> {
   const offset = decodePageToken(q.pageToken);
   const rows = await prisma.$queryRaw<Array<{ id: string }>>(runSearchSql(q, scope, offset));
-  const page = pageOf(rows, offset, q.maxResults);
-  return { ids: page.items.map((r) => r.id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
+  return idPage(rows, offset, q.maxResults, (r) => r.id);
 }

@@ -1,5 +1,6 @@
 import { Prisma } from '@prisma/client';
 import { invalidParameter } from '../errors';
+import { pageOf } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import type { Comparator, Comparison, Value } from './filter-parser';
 
@@ -68,6 +69,12 @@ export function checkMaxResults(maxResults: number, cap: number): void {
   if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > cap) {
     throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied. It must be between 1 and ${cap}.`);
   }
+}
+
+/** Rows fetched with LIMIT max+1 → the ids of one page and the next page token, if any. */
+export function idPage<R, I>(rows: R[], offset: number, maxResults: number, id: (row: R) => I): { ids: I[]; nextPageToken?: string } {
+  const page = pageOf(rows, offset, maxResults);
+  return { ids: page.items.map(id), ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}) };
 }
 
 export const direction = (ascending: boolean) => Prisma.raw(ascending ? 'ASC' : 'DESC');

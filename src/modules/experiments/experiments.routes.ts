@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { Container } from '../../container';
 import { principalOf } from '../../http/principal';
+import { pageBody } from '../../http/wire';
 import { parseBody, parseQuery } from '../../http/validate';
 import { toApiExperiment } from './experiments.mapper';
 import * as S from './experiments.schemas';
@@ -33,10 +34,7 @@ export function experimentsRoutes(c: Container): Router {
       pageToken: input.page_token,
       viewType: input.view_type,
     });
-    res.json({
-      ...(page.items.length > 0 ? { experiments: page.items.map(toApiExperiment) } : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    });
+    res.json(pageBody('experiments', page, toApiExperiment));
   };
   router.post('/experiments/search', (req, res) => search(parseBody(S.SearchExperiments, req), req, res));
   router.get('/experiments/search', (req, res) => search(parseQuery(S.SearchExperiments, req), req, res));

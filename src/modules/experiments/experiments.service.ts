@@ -3,7 +3,9 @@ import { invalidParameter, notFound, RegistryError } from '../../errors';
 import type { Principal } from '../../http/principal';
 import { LIMITS } from '../../http/limits';
 import type { Clock } from '../../lib/clock';
+import { parseExperimentId } from '../../lib/ids';
 import { validateKey, validateLength } from '../../lib/keys';
+import type { SearchExperimentsQuery } from '../../search/experiments-search';
 import type { AuditService } from '../audit/audit.service';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
@@ -12,13 +14,7 @@ import type { ExperimentRecord, ExperimentsRepository, ExperimentWithTags } from
 
 export type { ExperimentRecord };
 
-export interface ExperimentSearchQuery {
-  filter?: string;
-  orderBy: string[];
-  maxResults: number;
-  pageToken?: string;
-  viewType: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
-}
+export type ExperimentSearchQuery = SearchExperimentsQuery;
 
 /** The search module's SQL search (src/search), injected so this service stays testable. */
 export type ExperimentIdSearch = (
@@ -26,11 +22,6 @@ export type ExperimentIdSearch = (
   input: ExperimentSearchQuery,
   scope: VisibleScope,
 ) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
-
-export function parseExperimentId(id: string): bigint {
-  if (!/^\d{1,18}$/.test(id)) throw invalidParameter(`Invalid experiment ID: '${id}'`);
-  return BigInt(id);
-}
 
 function validateArtifactLocation(location: string): void {
   if (location.startsWith('runs:')) {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
 import { principalOf } from '../../http/principal';
+import { pageBody } from '../../http/wire';
 import { parseBody, parseQuery } from '../../http/validate';
 import { toApiLoggedModel } from './logged-models.mapper';
 import * as S from './logged-models.schemas';
@@ -23,10 +24,7 @@ export function loggedModelsRoutes(c: Container): Router {
       maxResults: i.max_results,
       pageToken: i.page_token,
     });
-    res.json({
-      ...(page.items.length > 0 ? { models: page.items.map(toApiLoggedModel) } : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    });
+    res.json(pageBody('models', page, toApiLoggedModel));
   });
 
   router.get('/logged-models/:model_id', async (req, res) => {

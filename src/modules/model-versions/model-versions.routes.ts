@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Container } from '../../container';
 import { principalOf } from '../../http/principal';
+import { pageBody } from '../../http/wire';
 import { parseBody, parseQuery } from '../../http/validate';
 import { toApiModelVersion } from './model-versions.mapper';
 import * as S from './model-versions.schemas';
@@ -50,10 +51,7 @@ export function modelVersionsRoutes(c: Container): Router {
       maxResults: input.max_results,
       pageToken: input.page_token,
     });
-    res.json({
-      ...(page.items.length > 0 ? { model_versions: page.items.map(toApiModelVersion) } : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    });
+    res.json(pageBody('model_versions', page, toApiModelVersion));
   });
 
   router.post('/model-versions/transition-stage', async (req, res) => {

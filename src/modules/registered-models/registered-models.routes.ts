@@ -1,6 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { Container } from '../../container';
 import { principalOf } from '../../http/principal';
+import { pageBody } from '../../http/wire';
 import { parseBody, parseQuery } from '../../http/validate';
 import { toApiModelVersion } from '../model-versions/model-versions.mapper';
 import { toApiRegisteredModel } from './registered-models.mapper';
@@ -49,10 +50,7 @@ export function registeredModelsRoutes(c: Container): Router {
       maxResults: input.max_results,
       pageToken: input.page_token,
     });
-    res.json({
-      ...(page.items.length > 0 ? { registered_models: page.items.map(toApiRegisteredModel) } : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    });
+    res.json(pageBody('registered_models', page, toApiRegisteredModel));
   });
 
   // The Python client uses POST (the proto's first binding); GET is the second.

@@ -3,6 +3,7 @@ import type { Container } from '../../container';
 import { invalidParameter } from '../../errors';
 import { LIMITS } from '../../http/limits';
 import { principalOf } from '../../http/principal';
+import { pageBody } from '../../http/wire';
 import { parseBody, parseQuery } from '../../http/validate';
 import { toApiMetric, toApiRun, toApiRunInfo } from './runs.mapper';
 import * as S from './runs.schemas';
@@ -97,19 +98,13 @@ export function runsRoutes(c: Container): Router {
       pageToken: input.page_token,
       runViewType: input.run_view_type,
     });
-    res.json({
-      ...(page.items.length > 0 ? { runs: page.items.map(toApiRun) } : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    });
+    res.json(pageBody('runs', page, toApiRun));
   });
 
   router.get('/metrics/get-history', async (req, res) => {
     const input = parseQuery(S.GetMetricHistory, req);
     const page = await runs.metricHistory(principalOf(req), S.resolveRunId(input), input.metric_key, input.max_results, input.page_token);
-    res.json({
-      ...(page.items.length > 0 ? { metrics: page.items.map(toApiMetric) } : {}),
-      ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
-    });
+    res.json(pageBody('metrics', page, toApiMetric));
   });
 
   router.get('/metrics/get-history-bulk-interval', async (req, res) => {

@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock';
 import { newRunId } from '../../lib/ids';
 import { validateKey, validateLength } from '../../lib/keys';
 import { decodePageToken, pageOf } from '../../lib/page-token';
+import type { SearchRunsQuery } from '../../search/runs-search';
 import type { ExperimentsService } from '../experiments/experiments.service';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
@@ -16,14 +17,7 @@ import type { CreateRunInput, LogBatchInput, LogInputsInput, MetricInput } from 
 
 export type { RunRecord, RunWithData };
 
-export interface RunSearchQuery {
-  experimentIds: string[];
-  filter?: string;
-  orderBy: string[];
-  maxResults: number;
-  pageToken?: string;
-  runViewType: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
-}
+export type RunSearchQuery = SearchRunsQuery;
 
 /** The search module's SQL search (src/search/runs-search.ts), injected. */
 export type RunIdSearch = (prisma: PrismaClient, input: RunSearchQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
