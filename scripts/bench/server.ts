@@ -67,13 +67,27 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   };
 }
 
-/** Peak resident set size of a local process, from /proc (VmHWM), in MB. */
-export function peakRssMb(pid: number): number | undefined {
+function childrenOf(pid: number): number[] {
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
-    return kb ? Number(kb) / 1024 : undefined;
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+/** Peak resident set size (VmHWM) of a local process and its worker processes, in MB, summed. */
+export function peakRssMb(pid: number): number | undefined {
+  let kb = 0;
+  for (const p of [pid, ...childrenOf(pid)]) {
+    try {
+      kb += Number(/VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      /* exited */
+    }
+  }
+  return kb > 0 ? kb / 1024 : undefined;
 }

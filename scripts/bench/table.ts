@@ -24,7 +24,7 @@ export function printTable(rows: Row[], meta: { url: string; quick: boolean; sec
   process.stdout.write(`${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|---|---\n`);
   for (const r of rows) process.stdout.write(`${line(r)}\n`);
   process.stdout.write(
-    `\nserver peak RSS: ${meta.peakRssMb === undefined ? 'n/a (external server)' : `${fmt(meta.peakRssMb, 0)} MB (target < 300 MB)`}` +
+    `\nserver peak RSS: ${meta.peakRssMb === undefined ? 'n/a (external server)' : `${fmt(meta.peakRssMb, 0)} MB, all processes summed (target < 300 MB)`}` +
       `\nbenchmark took ${fmt(meta.seconds, 0)} s\n`,
   );
 }

@@ -18,10 +18,7 @@ export interface Database {
  * metric/param/tag indexes to the few runs a filter selects (test/integration/search-plans.test.ts).
  */
 export function createDatabase(databaseUrl: string, poolSize = 10): Database {
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
-  pool.on('connect', (client) => {
-    client.query('SET random_page_cost = 1.1').catch(() => undefined);
-  });
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, options: '-c random_page_cost=1.1' });
   // An idle connection the server closed (restart, failover): the pool drops it and opens a new one.
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
