@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -54,7 +53,7 @@ const EnvSchema = z.object({
   MAX_UPLOAD_FILES: bytes(1000),
   MAX_UPLOAD_FIELD_BYTES: bytes(64 * 1024),
   TRUST_PROXY: bool,
-  WORKERS: z.coerce.number().int().min(1).max(64).default(Math.min(os.availableParallelism(), 4)),
+  WORKERS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 export type PermissionLevelName = (typeof LEVELS)[number];
