@@ -64,3 +64,17 @@ describe('registered model permissions', () => {
     expect((await t.as('owner').get(`${M}/registered-models/permissions/list`, { name: 'nope' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 });
+
+describe('denials inside registry rules', () => {
+  it('records a refused promotion to Production by a MANAGE_STAGING user', async () => {
+    await t.as('owner').post(`${M}/registered-models/create`, { name: 'promo' }).expect(200);
+    await t.as('owner').post(`${M}/model-versions/create`, { name: 'promo', source: 's3://b/promo/1' }).expect(200);
+    await t.as('owner').post(`${M}/registered-models/permissions/create`, { name: 'promo', username: 'stager', permission: 'MANAGE_STAGING' }).expect(200);
+    await t.as('stager').post(`${M}/model-versions/transition-stage`, { name: 'promo', version: '1', stage: 'Staging' }).expect(200);
+    const denied = await t.as('stager').post(`${M}/model-versions/transition-stage`, { name: 'promo', version: '1', stage: 'Production' }).expect(403);
+    expect(denied.body.message).toContain('MANAGE_PRODUCTION');
+    const audit = await t.as('owner').get('/api/2.0/registry/audit', { name: 'promo' }).expect(200);
+    expect(audit.body.events[0]).toMatchObject({ action: 'permission_denied', actor: 'stager', before: { permission: 'MANAGE_STAGING' }, after: { required: 'MANAGE_PRODUCTION' } });
+    expect((await t.as('owner').get(`${M}/model-versions/get`, { name: 'promo', version: '1' })).body.model_version.current_stage).toBe('Staging');
+  });
+});

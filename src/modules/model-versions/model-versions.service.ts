@@ -203,7 +203,7 @@ export class ModelVersionsService {
       const row = await this.versions.findRow(key, tx);
       if (!row) throw versionNotFound(name, version);
       const from = row.currentStage as Stage;
-      this.access.check(p, access, levelForTransition(from, stage));
+      await this.access.check(p, access, levelForTransition(from, stage));
       const nowMs = this.clock.nowMs();
       const archived = archiveExisting ? await this.versions.archiveOthers(key, stage, nowMs, tx) : [];
       await this.versions.setStage(key, stage, nowMs, tx);

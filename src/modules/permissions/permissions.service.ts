@@ -45,7 +45,7 @@ export class PermissionsService {
   }
 
   /** Best effort: a failing audit write must not turn the 403 into something else. */
-  private async recordDenial(p: Principal, type: ResourceType, resourceId: string, need: Level, have: Level): Promise<void> {
+  async recordDenial(p: Principal, type: ResourceType, resourceId: string, need: Level, have: Level): Promise<void> {
     if (!this.audit || !/^\d+$/.test(resourceId)) return;
     const id = BigInt(resourceId);
     await this.audit

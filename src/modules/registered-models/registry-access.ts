@@ -35,8 +35,9 @@ export class RegistryAccess {
   }
 
   /** Checks a further level on a model already found (e.g. once the version's current stage is known). */
-  check(p: Principal, access: ModelAccess, need: Level): void {
+  async check(p: Principal, access: ModelAccess, need: Level): Promise<void> {
     if (!atLeast(access.level, need)) {
+      await this.permissions.recordDenial(p, 'registered_model', String(access.model.id), need, access.level);
       throw this.permissions.denied(p, 'registered_model', need, `'${access.model.name}'`);
     }
   }
