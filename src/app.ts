@@ -41,6 +41,7 @@ export function createApp(c: Container): Express {
 
   app.use(API_PREFIXES, authenticate(c.tokens));
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
+  // Serving first: its multipart upload must reach multer before the audit router's JSON body parser.
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], servingRoutes(c), auditRoutes(c));
   app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], artifactsProxyRoutes(c));
 
