@@ -74,7 +74,10 @@ export class S3ArtifactStore implements ArtifactStore {
       // MinIO and most S3-compatible servers need path-style; AWS accepts virtual-host style.
       pathStyle: !url.hostname.endsWith('amazonaws.com'),
     });
-    this.agent = useSSL ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    // Idle sockets are dropped after 4 s, before S3 servers close them (Node-based servers after 5 s):
+    // reusing a socket the server is closing fails the request with ECONNRESET.
+    const agentOptions = { keepAlive: true, timeout: 4000 };
+    this.agent = useSSL ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.multipart = {
       create: (key, numParts) => this.createMultipart(key, numParts),
       complete: (key, uploadId, parts) => this.completeMultipart(key, uploadId, parts),
@@ -140,7 +143,11 @@ export class S3ArtifactStore implements ArtifactStore {
       let size = 0;
       const upload = async (part: number, buf: Buffer) => {
         const url = await this.client.presignedUrl('PUT', this.bucket, key, PRESIGN_SECONDS, { partNumber: String(part), uploadId });
-        const res = await this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch);
+        // A part PUT is idempotent: one retry covers a keep-alive socket closed under us.
+        const res = await this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch).catch((err: { code?: string }) => {
+          if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') throw err;
+          return this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch);
+        });
         etags.push({ part, etag: String(res.headers.etag ?? '').replace(/"/g, '') });
         size += buf.length;
       };
