@@ -30,7 +30,6 @@ const EnvSchema = z.object({
   DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PUBLIC_URL: optional,
 
   JWT_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_PUBLIC_KEY: optional,
@@ -65,7 +64,6 @@ export interface Config {
   databaseUrl: string | undefined;
   databasePoolSize: number;
   logLevel: string;
-  publicUrl: string | undefined;
   jwt: {
     /** HS256 shared secret; undefined with a public key, or until main.ts generates one. */
     secret: string | undefined;
@@ -115,7 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     logLevel: e.LOG_LEVEL,
-    publicUrl: e.PUBLIC_URL,
     jwt: { secret: e.JWT_SECRET, publicKey: e.JWT_PUBLIC_KEY, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     adminUsers: e.ADMIN_USERS,
     defaultPermission: e.DEFAULT_PERMISSION,
