@@ -25,7 +25,14 @@ export const LIMITS = {
 
 /** JSON bodies for every method (DELETE carries JSON in MLflow); the size cap is configurable. */
 export function jsonBody(limitBytes: number) {
-  return express.json({ limit: limitBytes, type: () => true, strict: false });
+  return express.json({
+    limit: limitBytes,
+    type: () => true,
+    strict: false,
+    verify: (req: Request, _res, buf: Buffer) => {
+      req.bodyBytes = buf.length;
+    },
+  });
 }
 
 /** MLflow answers POST/PUT without application/json with this 400 (mlflow-api.md §0). */

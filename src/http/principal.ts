@@ -14,6 +14,8 @@ declare global {
     interface Request {
       principal?: Principal;
       id?: string;
+      /** Size of the JSON body as received (chunked bodies have no Content-Length). */
+      bodyBytes?: number;
     }
   }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 let t: TestApp;
@@ -88,6 +89,30 @@ describe('runs/log-batch', () => {
     const params = Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(5990) }));
     const res = await t.as().post(`${M}/runs/log-batch`, { run_id: id, tags, params, metrics: [] }).expect(400);
     expect(res.body.message).toContain('at most 1000000 bytes');
+  });
+
+  it('refuses a chunked body over 1,000,000 bytes, which has no Content-Length', async () => {
+    const id = await newRun();
+    const tags = Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'x'.repeat(7990) }));
+    const params = Array.from({ length: 100 }, (_, i) => ({ key: `p${i}`, value: 'x'.repeat(5990) }));
+    const body = Buffer.from(JSON.stringify({ run_id: id, tags, params }));
+    const res = await new Promise<{ status: number; body: { error_code: string; message: string } }>((resolve, reject) => {
+      const req = http.request(`${t.baseUrl}${M}/runs/log-batch`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${t.as().token}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      });
+      req.once('error', reject);
+      req.once('response', (r) => {
+        let text = '';
+        r.on('data', (c: Buffer) => (text += c.toString()));
+        r.once('end', () => resolve({ status: r.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      for (let i = 0; i < body.length; i += 65536) req.write(body.subarray(i, i + 65536));
+      req.end();
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('at most 1000000 bytes');
+    expect(await t.container.prisma.param.count({ where: { runId: id } })).toBe(0);
   });
 });
 

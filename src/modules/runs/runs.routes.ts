@@ -63,7 +63,7 @@ export function runsRoutes(c: Container): Router {
   });
 
   router.post('/runs/log-batch', async (req, res) => {
-    const size = Number(req.headers['content-length'] ?? 0);
+    const size = req.bodyBytes ?? 0;
     if (size > LIMITS.logBatchBodyBytes) {
       throw invalidParameter(`Batched logging API requests must be at most ${LIMITS.logBatchBodyBytes} bytes, got a request of ${size} bytes.`);
     }
