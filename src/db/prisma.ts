@@ -1,11 +1,14 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
 import { Pool } from 'pg';
+import { SqlExecutor } from './sql';
 
 export type { PrismaClient };
 
 export interface Database {
   prisma: PrismaClient;
+  /** The same pool without Prisma, for the hot paths (see SqlExecutor). */
+  sql: SqlExecutor;
   close(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export function createDatabase(databaseUrl: string, poolSize = 10): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
+    sql: new SqlExecutor(pool),
     async close() {
       await prisma.$disconnect();
       await pool.end();

@@ -1,5 +1,6 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import { isUniqueViolation } from '../../db/prisma-errors';
+import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
 
 export interface ExperimentRecord {
@@ -15,40 +16,66 @@ export interface ExperimentWithTags extends ExperimentRecord {
   tags: Array<{ key: string; value: string }>;
 }
 
-const withTags = { tags: { orderBy: { key: 'asc' as const } } };
 
 const duplicateName = (name: string) => alreadyExists(`Experiment(name=${name}) already exists.`);
 
+interface ExperimentRow {
+  id: bigint;
+  name: string;
+  artifact_location: string;
+  lifecycle_stage: string;
+  creation_time: bigint;
+  last_update_time: bigint;
+}
+
+const toRecord = (r: ExperimentRow): ExperimentRecord => ({
+  id: r.id,
+  name: r.name,
+  artifactLocation: r.artifact_location,
+  lifecycleStage: r.lifecycle_stage,
+  creationTime: r.creation_time,
+  lastUpdateTime: r.last_update_time,
+});
+
 export class ExperimentsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** `sql` for lookups (every run and artifact request looks its experiment up); `prisma` for writes. */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlExecutor,
+  ) {}
 
-  /** Raw SQL: every run and artifact request looks its experiment up. */
   async findById(id: bigint): Promise<ExperimentRecord | null> {
-    const rows = await this.prisma.$queryRaw<Array<{ id: bigint; name: string; artifact_location: string; lifecycle_stage: string; creation_time: bigint; last_update_time: bigint }>>`
+    const rows = await this.sql.query<ExperimentRow>`
       SELECT id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE id = ${id}`;
-    const r = rows[0];
-    return r
-      ? { id: r.id, name: r.name, artifactLocation: r.artifact_location, lifecycleStage: r.lifecycle_stage, creationTime: r.creation_time, lastUpdateTime: r.last_update_time }
-      : null;
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  findByIdWithTags(id: bigint): Promise<ExperimentWithTags | null> {
-    return this.prisma.experiment.findUnique({ where: { id }, include: withTags });
+  async findByIdWithTags(id: bigint): Promise<ExperimentWithTags | null> {
+    return (await this.withTags(Prisma.sql`e.id = ${id}`))[0] ?? null;
   }
 
-  findByNameWithTags(name: string): Promise<ExperimentWithTags | null> {
-    return this.prisma.experiment.findUnique({ where: { name }, include: withTags });
+  async findByNameWithTags(name: string): Promise<ExperimentWithTags | null> {
+    return (await this.withTags(Prisma.sql`e.name = ${name}`))[0] ?? null;
   }
 
   /** Loads experiments with their tags, in the order of `ids`. */
   async findManyByIds(ids: bigint[]): Promise<ExperimentWithTags[]> {
     if (ids.length === 0) return [];
-    const rows = await this.prisma.experiment.findMany({ where: { id: { in: ids } }, include: withTags });
+    const rows = await this.withTags(Prisma.sql`e.id = ANY(${ids}::bigint[])`);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
       return row ? [row] : [];
     });
+  }
+
+  private async withTags(where: Prisma.Sql): Promise<ExperimentWithTags[]> {
+    const rows = await this.sql.query<ExperimentRow & { tags: ExperimentWithTags['tags'] }>`
+      SELECT e.id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time,
+        COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key)
+                  FROM experiment_tags t WHERE t.experiment_id = e.id), '[]') AS tags
+      FROM experiments e WHERE ${where}`;
+    return rows.map((r) => ({ ...toRecord(r), tags: r.tags }));
   }
 
   /** Inserts the experiment and its tags in one transaction; the default location needs the new id. */

@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
+import type { SqlExecutor } from '../../db/sql';
 import { type Db, groupBy, type Tag } from '../registered-models/registered-models.repository';
 import { DELETED_STAGE, type Stage } from './stages';
 
@@ -57,9 +58,15 @@ export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Pris
 
 const LIVE = { not: DELETED_STAGE };
 
-/** Model versions and their tags. Knows nothing about permissions. */
+/**
+ * Model versions and their tags. Knows nothing about permissions. Reads outside transactions
+ * go through `sql`; writes through Prisma.
+ */
 export class ModelVersionsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlExecutor,
+  ) {}
 
   async insert(row: ModelVersionRow, tags: Tag[], db: Db): Promise<void> {
     await db.modelVersion.create({ data: { ...row, tags: { createMany: { data: tags } } } });
@@ -70,25 +77,24 @@ export class ModelVersionsRepository {
     return db.modelVersion.findFirst({ where: { ...key, currentStage: LIVE } });
   }
 
-  /** Full records in the order of `keys`; deleted or missing versions are skipped. */
-  async load(keys: VersionKey[], db: Db = this.prisma): Promise<ModelVersionRecord[]> {
+  /** Full records in the order of `keys`; deleted or missing versions are skipped. One query. */
+  async load(keys: VersionKey[]): Promise<ModelVersionRecord[]> {
     if (keys.length === 0) return [];
-    const byModel = groupBy(keys, (k) => k.modelId, (k) => k.version);
-    const where = { OR: [...byModel].map(([modelId, versions]) => ({ modelId, version: { in: versions } })) };
-    const [rows, tags, aliases] = await Promise.all([
-      db.modelVersion.findMany({ where: { ...where, currentStage: LIVE }, include: { model: { select: { name: true } } } }),
-      db.modelVersionTag.findMany({ where, orderBy: { key: 'asc' } }),
-      db.registeredModelAlias.findMany({ where, orderBy: { alias: 'asc' } }),
-    ]);
+    const rows = await this.sql.query<ModelVersionRecord>`
+      SELECT v.model_id AS "modelId", v.version, v.source, v.storage_location AS "storageLocation", v.run_id AS "runId",
+             v.run_link AS "runLink", v.logged_model_id AS "loggedModelId", v.status, v.status_message AS "statusMessage",
+             v.current_stage AS "currentStage", v.description, v.user_id AS "userId", v.creation_time AS "creationTime",
+             v.last_updated_time AS "lastUpdatedTime", m.name,
+             COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM model_version_tags t
+                       WHERE t.model_id = v.model_id AND t.version = v.version), '[]') AS tags,
+             COALESCE((SELECT json_agg(a.alias ORDER BY a.alias) FROM registered_model_aliases a
+                       WHERE a.model_id = v.model_id AND a.version = v.version), '[]') AS aliases
+      FROM unnest(${keys.map((k) => k.modelId)}::bigint[], ${keys.map((k) => k.version)}::int[]) AS k(model_id, version)
+      JOIN model_versions v ON v.model_id = k.model_id AND v.version = k.version
+      JOIN registered_models m ON m.id = v.model_id
+      WHERE v.current_stage <> ${DELETED_STAGE}`;
     const id = (k: VersionKey) => `${k.modelId}:${k.version}`;
-    const tagsOf = groupBy(tags, id, (t) => ({ key: t.key, value: t.value }));
-    const aliasesOf = groupBy(aliases, id, (a) => a.alias);
-    const byKey = new Map(
-      rows.map(({ model, ...r }) => [
-        id(r),
-        { ...r, name: model.name, currentStage: r.currentStage as Stage, tags: tagsOf.get(id(r)) ?? [], aliases: aliasesOf.get(id(r)) ?? [] },
-      ]),
-    );
+    const byKey = new Map(rows.map((r) => [id(r), r]));
     return keys.flatMap((k) => byKey.get(id(k)) ?? []);
   }
 
@@ -100,11 +106,10 @@ export class ModelVersionsRepository {
     modelIds: bigint[],
     stages: readonly Stage[] | undefined,
     view: VersionView,
-    db: Db = this.prisma,
   ): Promise<Array<VersionKey & { stage: Stage }>> {
     if (modelIds.length === 0) return [];
     const stageFilter = stages ? Prisma.sql`AND v.current_stage IN (${Prisma.join([...stages])})` : Prisma.empty;
-    return db.$queryRaw<Array<VersionKey & { stage: Stage }>>`
+    return this.sql.query<VersionKey & { stage: Stage }>`
       SELECT DISTINCT ON (v.model_id, v.current_stage)
              v.model_id AS "modelId", v.version, v.current_stage AS stage
       FROM model_versions v
@@ -114,8 +119,8 @@ export class ModelVersionsRepository {
   }
 
   /** The highest live version number of a model the view shows, across all stages. */
-  async latestVersion(modelId: bigint, view: VersionView, db: Db = this.prisma): Promise<number | null> {
-    const rows = await db.$queryRaw<Array<{ version: number }>>`
+  async latestVersion(modelId: bigint, view: VersionView): Promise<number | null> {
+    const rows = await this.sql.query<{ version: number }>`
       SELECT v.version FROM model_versions v
       WHERE v.model_id = ${modelId} AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}
       ORDER BY v.version DESC LIMIT 1`;
@@ -123,10 +128,10 @@ export class ModelVersionsRepository {
   }
 
   /** The items whose version is live and shown by the view, in their order. */
-  async filterVisible<T extends VersionKey>(items: T[], view: VersionView, db: Db = this.prisma): Promise<T[]> {
+  async filterVisible<T extends VersionKey>(items: T[], view: VersionView): Promise<T[]> {
     if (items.length === 0) return items;
     const modelIds = [...new Set(items.map((i) => i.modelId))];
-    const rows = await db.$queryRaw<VersionKey[]>`
+    const rows = await this.sql.query<VersionKey>`
       SELECT v.model_id AS "modelId", v.version FROM model_versions v
       WHERE v.model_id IN (${Prisma.join(modelIds)}) AND v.version IN (${Prisma.join([...new Set(items.map((i) => i.version))])})
         AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}`;

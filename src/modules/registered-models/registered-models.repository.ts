@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
+import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
 
 /** The Prisma client or an interactive transaction: the service decides where transactions start. */
@@ -25,6 +26,7 @@ export interface AliasRow {
 }
 
 const ROW = { id: true, name: true, description: true, userId: true, creationTime: true, lastUpdatedTime: true } as const;
+const ROW_SQL = Prisma.sql`id, name, description, user_id AS "userId", creation_time AS "creationTime", last_updated_time AS "lastUpdatedTime"`;
 
 // 50 concurrent transitions of one model queue on its row lock; they must wait, not fail.
 const TX_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
@@ -32,30 +34,33 @@ const TX_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 const taken = (name: string) => alreadyExists(`Registered Model (name=${name}) already exists.`);
 
-/** Registered models, their tags and aliases. Knows nothing about permissions. */
+/**
+ * Registered models, their tags and aliases. Knows nothing about permissions. Reads outside
+ * transactions go through `sql` (every registry request starts with one); writes through Prisma.
+ */
 export class RegisteredModelsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlExecutor,
+  ) {}
 
   transaction<T>(fn: (db: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(fn, TX_OPTIONS);
   }
 
-  async findByName(name: string, db: Db = this.prisma): Promise<RegisteredModelRow | null> {
-    return db.registeredModel.findUnique({ where: { name }, select: ROW });
+  async findByName(name: string): Promise<RegisteredModelRow | null> {
+    return (await this.sql.query<RegisteredModelRow>`SELECT ${ROW_SQL} FROM registered_models WHERE name = ${name}`)[0] ?? null;
   }
 
   /** Locks the model row for the rest of the transaction: registry writes of one model queue here. */
   async lockByName(name: string, db: Prisma.TransactionClient): Promise<RegisteredModelRow | null> {
-    const rows = await db.$queryRaw<RegisteredModelRow[]>`
-      SELECT id, name, description, user_id AS "userId", creation_time AS "creationTime",
-             last_updated_time AS "lastUpdatedTime"
-      FROM registered_models WHERE name = ${name} FOR UPDATE`;
+    const rows = await db.$queryRaw<RegisteredModelRow[]>`SELECT ${ROW_SQL} FROM registered_models WHERE name = ${name} FOR UPDATE`;
     return rows[0] ?? null;
   }
 
   async findByIds(ids: bigint[]): Promise<RegisteredModelRow[]> {
     if (ids.length === 0) return [];
-    const rows = await this.prisma.registeredModel.findMany({ where: { id: { in: ids } }, select: ROW });
+    const rows = await this.sql.query<RegisteredModelRow>`SELECT ${ROW_SQL} FROM registered_models WHERE id = ANY(${ids}::bigint[])`;
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
@@ -136,19 +141,15 @@ export class RegisteredModelsRepository {
   }
 
   async tagsOf(ids: bigint[]): Promise<Map<bigint, Tag[]>> {
-    const rows = ids.length === 0 ? [] : await this.prisma.registeredModelTag.findMany({
-      where: { modelId: { in: ids } },
-      orderBy: [{ modelId: 'asc' }, { key: 'asc' }],
-    });
+    const rows = ids.length === 0 ? [] : await this.sql.query<Tag & { modelId: bigint }>`
+      SELECT model_id AS "modelId", key, value FROM registered_model_tags WHERE model_id = ANY(${ids}::bigint[]) ORDER BY model_id, key`;
     return groupBy(rows, (r) => r.modelId, (r) => ({ key: r.key, value: r.value }));
   }
 
-  async aliasesOf(ids: bigint[], db: Db = this.prisma): Promise<AliasRow[]> {
+  async aliasesOf(ids: bigint[]): Promise<AliasRow[]> {
     if (ids.length === 0) return [];
-    return db.registeredModelAlias.findMany({
-      where: { modelId: { in: ids } },
-      orderBy: [{ modelId: 'asc' }, { alias: 'asc' }],
-    });
+    return this.sql.query<AliasRow>`
+      SELECT model_id AS "modelId", alias, version FROM registered_model_aliases WHERE model_id = ANY(${ids}::bigint[]) ORDER BY model_id, alias`;
   }
 
   async findAlias(modelId: bigint, alias: string, db: Db = this.prisma): Promise<AliasRow | null> {

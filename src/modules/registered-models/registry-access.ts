@@ -3,7 +3,7 @@ import type { Principal } from '../../http/principal';
 import type { VersionView } from '../model-versions/model-versions.repository';
 import { atLeast, type Level } from '../permissions/permission-levels';
 import type { PermissionsService } from '../permissions/permissions.service';
-import type { Db, RegisteredModelRow, RegisteredModelsRepository } from './registered-models.repository';
+import type { RegisteredModelRow, RegisteredModelsRepository } from './registered-models.repository';
 
 export interface ModelAccess {
   model: RegisteredModelRow;
@@ -27,8 +27,8 @@ export class RegistryAccess {
    * 404 if the model is absent, 403 if the caller lacks `need`. Reads pass USE: a USE caller then
    * gets a restricted view (Production versions and versions behind protected aliases only).
    */
-  async require(p: Principal, name: string, need: Level, db?: Db): Promise<ModelAccess> {
-    const model = await this.models.findByName(name, db);
+  async require(p: Principal, name: string, need: Level): Promise<ModelAccess> {
+    const model = await this.models.findByName(name);
     if (!model) throw modelNotFound(name);
     const level = await this.permissions.require(p, 'registered_model', String(model.id), need, `'${name}'`);
     return { model, level, view: this.viewRestrictedTo(level === 'USE' ? [model.id] : []) };

@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
+import type { SqlExecutor } from '../../db/sql';
 
 export interface RunRecord {
   id: string;
@@ -79,10 +80,14 @@ export function toStoredValue(v: number): { value: number; isNan: boolean } {
 }
 
 export class RunsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** `sql` for the tracking hot paths (one statement each); `prisma` for the rest. */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlExecutor,
+  ) {}
 
   async findById(runId: string): Promise<RunRecord | null> {
-    const rows = await this.prisma.$queryRaw<RunRow[]>`
+    const rows = await this.sql.query<RunRow>`
       SELECT id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri
       FROM runs WHERE id = ${runId}`;
     return rows[0] ? toRecord(rows[0]) : null;
@@ -91,7 +96,7 @@ export class RunsRepository {
   /** Full runs (info, latest metrics, params, tags, inputs, outputs) in one query, in the order of `ids`. */
   async findManyByIds(ids: string[]): Promise<RunWithData[]> {
     if (ids.length === 0) return [];
-    const rows = await this.prisma.$queryRaw<Array<RunRow & { metrics: StoredMetric[] | null; params: RunWithData['params'] | null; tags: RunWithData['tags'] | null; dataset_inputs: RunWithData['datasetInputs'] | null; model_inputs: RunWithData['modelInputs'] | null; model_outputs: RunWithData['modelOutputs'] | null }>>`
+    const rows = await this.sql.query<RunRow & { metrics: StoredMetric[] | null; params: RunWithData['params'] | null; tags: RunWithData['tags'] | null; dataset_inputs: RunWithData['datasetInputs'] | null; model_inputs: RunWithData['modelInputs'] | null; model_outputs: RunWithData['modelOutputs'] | null }>`
       SELECT r.id, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time, r.lifecycle_stage, r.deleted_time, r.artifact_uri,
         (SELECT json_agg(json_build_object('key', m.key, 'value', m.value, 'timestamp', m.timestamp, 'step', m.step, 'is_nan', m.is_nan) ORDER BY m.key)
            FROM latest_metrics m WHERE m.run_id = r.id) AS metrics,
@@ -123,44 +128,35 @@ export class RunsRepository {
     });
   }
 
+  /** The run and its tags, in one statement. */
   async create(run: RunRecord, tags: Array<{ key: string; value: string }>): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.run.create({
-        data: {
-          id: run.id,
-          experimentId: run.experimentId,
-          name: run.name,
-          userId: run.userId,
-          status: run.status,
-          startTime: run.startTime,
-          lifecycleStage: run.lifecycleStage,
-          artifactUri: run.artifactUri,
-        },
-      }),
-      this.prisma.runTag.createMany({ data: tags.map((t) => ({ runId: run.id, ...t })) }),
-    ]);
+    await this.sql.execute`
+      WITH r AS (
+        INSERT INTO runs (id, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
+        VALUES (${run.id}, ${run.experimentId}, ${run.name}, ${run.userId}, ${run.status}, ${run.startTime}, ${run.lifecycleStage}, ${run.artifactUri})
+        RETURNING id
+      )
+      INSERT INTO run_tags (run_id, key, value)
+      SELECT r.id, t.key, t.value FROM r, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS t(key, value)`;
   }
 
-  async update(runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<void> {
-    await this.prisma.$transaction([
-      this.prisma.run.update({
-        where: { id: runId },
-        data: {
-          ...(fields.status !== undefined ? { status: fields.status } : {}),
-          ...(fields.endTime !== undefined ? { endTime: BigInt(fields.endTime) } : {}),
-          ...(fields.name !== undefined ? { name: fields.name } : {}),
-        },
-      }),
-      ...(fields.name !== undefined
-        ? [
-            this.prisma.runTag.upsert({
-              where: { runId_key: { runId, key: 'mlflow.runName' } },
-              create: { runId, key: 'mlflow.runName', value: fields.name },
-              update: { value: fields.name },
-            }),
-          ]
-        : []),
-    ]);
+  /** Sets the given fields (a new name also goes to the mlflow.runName tag) in one statement; the run as updated. */
+  async update(runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord | null> {
+    const rows = await this.sql.query<RunRow>`
+      WITH u AS (
+        UPDATE runs SET status = COALESCE(${fields.status ?? null}::text, status),
+          end_time = COALESCE(${fields.endTime === undefined ? null : String(fields.endTime)}::bigint, end_time),
+          name = COALESCE(${fields.name ?? null}::text, name)
+        WHERE id = ${runId}
+        RETURNING id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri
+      ),
+      t AS (
+        INSERT INTO run_tags (run_id, key, value)
+        SELECT id, 'mlflow.runName', name FROM u WHERE ${fields.name ?? null}::text IS NOT NULL
+        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
+      )
+      SELECT * FROM u`;
+    return rows[0] ? toRecord(rows[0]) : null;
   }
 
   async setLifecycle(runId: string, stage: 'active' | 'deleted', deletedTime: number | null): Promise<void> {
@@ -184,9 +180,9 @@ export class RunsRepository {
     params: Array<{ key: string; value: string }>,
     tags: Array<{ key: string; value: string }>,
   ): Promise<Array<{ key: string; old: string; new: string }>> {
-    // Numbers travel as text: Prisma rounds number parameters to 15 significant digits.
+    // Numbers travel as text (SqlExecutor).
     const col = <T>(rows: T[], f: (r: T) => string | number | boolean) => rows.map((r) => String(f(r)));
-    return this.prisma.$queryRaw<Array<{ key: string; old: string; new: string }>>`
+    return this.sql.query<{ key: string; old: string; new: string }>`
       WITH p_in AS (
         SELECT * FROM unnest(${col(params, (p) => p.key)}::text[], ${col(params, (p) => p.value)}::text[]) AS t(key, value)
       ),
@@ -229,8 +225,8 @@ export class RunsRepository {
   }
 
   async getTag(runId: string, key: string): Promise<string | null> {
-    const tag = await this.prisma.runTag.findUnique({ where: { runId_key: { runId, key } } });
-    return tag?.value ?? null;
+    const rows = await this.sql.query<{ value: string }>`SELECT value FROM run_tags WHERE run_id = ${runId} AND key = ${key}`;
+    return rows[0]?.value ?? null;
   }
 
   /** Returns false when the tag did not exist. */
@@ -241,7 +237,7 @@ export class RunsRepository {
 
   /** The metric's full history ordered by (timestamp, step, value), one page. */
   async metricHistory(runId: string, key: string, offset: number, limit: number | null): Promise<MetricRow[]> {
-    const rows = await this.prisma.$queryRaw<Array<{ key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>>`
+    const rows = await this.sql.query<{ key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>`
       SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ${runId} AND key = ${key}
       ORDER BY timestamp, step, value
       ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`} OFFSET ${offset}`;
@@ -252,7 +248,7 @@ export class RunsRepository {
   async metricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined): Promise<Array<MetricRow & { runId: string }>> {
     const range =
       startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
-    const rows = await this.prisma.$queryRaw<Array<{ run_id: string; key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>>`
+    const rows = await this.sql.query<{ run_id: string; key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>`
       SELECT run_id, key, value, timestamp, step, is_nan FROM metrics
       WHERE run_id = ANY(${runIds}::text[]) AND key = ${key} ${range}
       ORDER BY run_id, step, timestamp, value`;

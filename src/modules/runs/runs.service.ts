@@ -125,8 +125,9 @@ export class RunsService {
   async update(p: Principal, runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord> {
     await this.requireActiveRun(p, runId);
     if (fields.name !== undefined) validateTag(RUN_NAME_TAG, fields.name);
-    await this.repo.update(runId, { ...fields, name: fields.name || undefined });
-    return (await this.repo.findById(runId))!;
+    const run = await this.repo.update(runId, { ...fields, name: fields.name || undefined });
+    if (!run) throw notFound(`Run with id=${runId} not found`);
+    return run;
   }
 
   async delete(p: Principal, runId: string): Promise<void> {
