@@ -1,5 +1,6 @@
 import { Prisma } from '@prisma/client';
 import { createDatabase, type Database } from '../../src/db/prisma';
+import { SqlExecutor } from '../../src/db/sql';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
 
 let tdb: TestDatabase;
@@ -28,6 +29,15 @@ describe('SqlExecutor (the hot-path queries on the shared pool)', () => {
     const rows = await db.sql.query<{ v: string }>(Prisma.sql`SELECT v FROM unnest(${['a', evil]}::text[]) AS t(v) WHERE ${where}`);
     expect(rows).toEqual([{ v: evil }]);
     expect(await db.sql.query`SELECT 1 FROM runs LIMIT 0`).toEqual([]);
+  });
+
+  it('prepares each statement text once per connection, and still runs new texts past the cap unprepared', async () => {
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < SqlExecutor.MAX_PREPARED + 5; i++) {
+        const [row] = await db.sql.query<{ n: number }>(Prisma.sql`SELECT ${i}::int + ${Prisma.raw(String(i))} AS n`);
+        expect(row!.n).toBe(2 * i);
+      }
+    }
   });
 
   it('reports the number of rows a statement changed, and shares the pool with Prisma', async () => {

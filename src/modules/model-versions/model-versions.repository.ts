@@ -51,8 +51,8 @@ export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Pris
       ? Prisma.sql`FALSE`
       : Prisma.sql`EXISTS (SELECT 1 FROM registered_model_aliases a
           WHERE a.model_id = ${v}.model_id AND a.version = ${v}.version
-            AND lower(a.alias) IN (${Prisma.join([...view.protectedAliases])}))`;
-  return Prisma.sql`(${v}.model_id NOT IN (${Prisma.join([...view.restrictedModelIds])})
+            AND lower(a.alias) = ANY(${[...view.protectedAliases]}::text[]))`;
+  return Prisma.sql`(NOT ${v}.model_id = ANY(${view.restrictedModelIds.map(String)}::bigint[])
     OR ${v}.current_stage = 'Production' OR ${behindProtectedAlias})`;
 }
 
@@ -108,12 +108,12 @@ export class ModelVersionsRepository {
     view: VersionView,
   ): Promise<Array<VersionKey & { stage: Stage }>> {
     if (modelIds.length === 0) return [];
-    const stageFilter = stages ? Prisma.sql`AND v.current_stage IN (${Prisma.join([...stages])})` : Prisma.empty;
+    const stageFilter = stages ? Prisma.sql`AND v.current_stage = ANY(${[...stages]}::text[])` : Prisma.empty;
     return this.sql.query<VersionKey & { stage: Stage }>`
       SELECT DISTINCT ON (v.model_id, v.current_stage)
              v.model_id AS "modelId", v.version, v.current_stage AS stage
       FROM model_versions v
-      WHERE v.model_id IN (${Prisma.join(modelIds)}) AND v.current_stage <> ${DELETED_STAGE}
+      WHERE v.model_id = ANY(${modelIds}::bigint[]) AND v.current_stage <> ${DELETED_STAGE}
         ${stageFilter} AND ${visibleVersionsSql(view)}
       ORDER BY v.model_id, v.current_stage, v.version DESC`;
   }
@@ -133,7 +133,7 @@ export class ModelVersionsRepository {
     const modelIds = [...new Set(items.map((i) => i.modelId))];
     const rows = await this.sql.query<VersionKey>`
       SELECT v.model_id AS "modelId", v.version FROM model_versions v
-      WHERE v.model_id IN (${Prisma.join(modelIds)}) AND v.version IN (${Prisma.join([...new Set(items.map((i) => i.version))])})
+      WHERE v.model_id = ANY(${modelIds}::bigint[]) AND v.version = ANY(${[...new Set(items.map((i) => i.version))]}::int[])
         AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}`;
     const shown = new Set(rows.map((r) => `${r.modelId}:${r.version}`));
     return items.filter((i) => shown.has(`${i.modelId}:${i.version}`));
