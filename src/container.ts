@@ -64,17 +64,17 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const prisma = database.prisma;
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
-  const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, prisma, searchExperimentIds);
-  const runs = new RunsService(new RunsRepository(prisma, database.sql), experiments, permissions, clock, prisma, searchRunIds);
+  const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, (input, scope) => searchExperimentIds(database.sql.adhoc, input, scope));
+  const runs = new RunsService(new RunsRepository(prisma, database.sql), experiments, permissions, clock, (input, scope) => searchRunIds(database.sql.adhoc, input, scope));
   const grants = new GrantsService(new GrantsRepository(prisma), permissions, experiments, audit, clock);
   const artifactStore = await createArtifactStore(config);
-  const loggedModels = new LoggedModelsService(new LoggedModelsRepository(prisma), experiments, runs, permissions, artifactStore, clock, prisma, searchLoggedModelIds);
+  const loggedModels = new LoggedModelsService(new LoggedModelsRepository(prisma), experiments, runs, permissions, artifactStore, clock, (q, scope) => searchLoggedModelIds(database.sql.adhoc, q, scope));
   const modelRepo = new RegisteredModelsRepository(prisma, database.sql);
   const versionRepo = new ModelVersionsRepository(prisma, database.sql);
   const registryAccess = new RegistryAccess(modelRepo, permissions, config.protectedAliases);
-  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(prisma, input, scope));
+  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope));
   const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
-  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(prisma, input, scope));
+  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope));
   const serving = new ServingService(modelVersions, registeredModels, permissions, artifactStore, config.limits.uploadBytes);
   const artifacts = new ArtifactsService(artifactStore, new ArtifactAccess(experiments, runs, permissions), runs, config.limits);
   return {

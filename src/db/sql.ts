@@ -33,8 +33,20 @@ const toSql = (input: SqlInput): Prisma.Sql =>
 export class SqlExecutor {
   static readonly MAX_PREPARED = 100;
   private readonly names = new Map<string, string>();
+  private adhocExecutor: SqlExecutor | undefined;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly prepare = true,
+  ) {}
+
+  /**
+   * The same pool, never preparing: for statements whose text varies with the request (searches
+   * built from filter strings), so they cannot crowd the hot statements out of the prepared set.
+   */
+  get adhoc(): SqlExecutor {
+    return this.prepare ? (this.adhocExecutor ??= new SqlExecutor(this.pool, false)) : this;
+  }
 
   /** Rows of a query: `sql.query<Row>\`SELECT ... WHERE id = ${id}\`` or `sql.query<Row>(Prisma.sql\`...\`)`. */
   async query<T>(...input: SqlInput): Promise<T[]> {
@@ -49,7 +61,7 @@ export class SqlExecutor {
   private config(q: Prisma.Sql): QueryConfig {
     const text = q.text;
     let name = this.names.get(text);
-    if (name === undefined && this.names.size < SqlExecutor.MAX_PREPARED) {
+    if (name === undefined && this.prepare && this.names.size < SqlExecutor.MAX_PREPARED) {
       name = `registry_${this.names.size}`;
       this.names.set(text, name);
     }

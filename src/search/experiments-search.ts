@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '@prisma/client';
+import { Prisma } from '@prisma/client';
+import type { SqlExecutor } from '../db/sql';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
 import { decodePageToken } from '../lib/page-token';
@@ -20,7 +21,7 @@ const ORDER_ATTRS: Record<string, string> = { ...STRING_ATTRS, ...NUMERIC_ATTRS,
 
 /** search-experiments (mlflow-api.md §4.2) as one SQL query; returns ids in result order. */
 export async function searchExperimentIds(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   q: SearchExperimentsQuery,
   scope: VisibleScope,
 ): Promise<{ ids: bigint[]; nextPageToken?: string }> {
@@ -51,7 +52,7 @@ export async function searchExperimentIds(
   });
   if (order.length === 0) order.push(Prisma.sql`e.creation_time DESC`);
   order.push(Prisma.sql`e.id ASC`);
-  const rows = await prisma.$queryRaw<Array<{ id: bigint }>>`
+  const rows = await db.query<{ id: bigint }>`
     SELECT e.id FROM experiments e WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   return idPage(rows, offset, q.maxResults, (r) => r.id);

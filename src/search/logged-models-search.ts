@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '@prisma/client';
+import { Prisma } from '@prisma/client';
+import type { SqlExecutor } from '../db/sql';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
 import { parseExperimentId } from '../lib/ids';
@@ -30,7 +31,7 @@ const NUMERIC_ATTRS: Record<string, string> = {
 
 /** search logged models (MLflow 3, mlflow-api.md §1.4): attributes, params.<k> and tags.<k>. */
 export async function searchLoggedModelIds(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   q: SearchLoggedModelsQuery,
   scope: VisibleScope,
 ): Promise<{ ids: string[]; nextPageToken?: string }> {
@@ -63,7 +64,7 @@ export async function searchLoggedModelIds(
     return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
   });
   order.push(Prisma.sql`lm.creation_time DESC`, Prisma.sql`lm.id ASC`);
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+  const rows = await db.query<{ id: string }>`
     SELECT lm.id FROM logged_models lm WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   return idPage(rows, offset, q.maxResults, (r) => r.id);

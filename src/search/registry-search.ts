@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '@prisma/client';
+import { Prisma } from '@prisma/client';
+import type { SqlExecutor } from '../db/sql';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
 import { decodePageToken } from '../lib/page-token';
@@ -22,7 +23,7 @@ const MODEL_ORDER: Record<string, string> = {
 
 /** search-registered-models (mlflow-api.md §4.3): name and tags; name ASC always breaks ties. */
 export async function searchRegisteredModelIds(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   q: RegistrySearchQuery,
   scope: VisibleScope,
 ): Promise<{ ids: bigint[]; nextPageToken?: string }> {
@@ -46,7 +47,7 @@ export async function searchRegisteredModelIds(
     return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
   });
   order.push(Prisma.sql`rm.name ASC`);
-  const rows = await prisma.$queryRaw<Array<{ id: bigint }>>`
+  const rows = await db.query<{ id: bigint }>`
     SELECT rm.id FROM registered_models rm WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   return idPage(rows, offset, q.maxResults, (r) => r.id);
@@ -62,7 +63,7 @@ const VERSION_ORDER: Record<string, string> = {
 
 /** search-model-versions (mlflow-api.md §4.3); deleted versions never show. */
 export async function searchModelVersionKeys(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   q: RegistrySearchQuery,
   scope: VisibleScope,
 ): Promise<{ keys: Array<{ modelId: bigint; version: number }>; nextPageToken?: string }> {
@@ -98,7 +99,7 @@ export async function searchModelVersionKeys(
   });
   if (order.length === 0) order.push(Prisma.sql`v.last_updated_time DESC`);
   order.push(Prisma.sql`rm.name ASC`, Prisma.sql`v.version DESC`);
-  const rows = await prisma.$queryRaw<Array<{ model_id: bigint; version: number }>>`
+  const rows = await db.query<{ model_id: bigint; version: number }>`
     SELECT v.model_id, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
     WHERE ${and(where)} ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   const { ids: keys, nextPageToken } = idPage(rows, offset, q.maxResults, (r) => ({ modelId: r.model_id, version: Number(r.version) }));

@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '@prisma/client';
+import { Prisma } from '@prisma/client';
+import type { SqlExecutor } from '../db/sql';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
 import { parseExperimentId } from '../lib/ids';
@@ -119,11 +120,11 @@ export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: nu
 
 /** search-runs as one SQL query; returns run ids in result order. */
 export async function searchRunIds(
-  prisma: PrismaClient,
+  db: SqlExecutor,
   q: SearchRunsQuery,
   scope: VisibleScope,
 ): Promise<{ ids: string[]; nextPageToken?: string }> {
   const offset = decodePageToken(q.pageToken);
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>(runSearchSql(q, scope, offset));
+  const rows = await db.query<{ id: string }>(runSearchSql(q, scope, offset));
   return idPage(rows, offset, q.maxResults, (r) => r.id);
 }

@@ -1,4 +1,3 @@
-import type { PrismaClient } from '@prisma/client';
 import { invalidParameter, notFound, RegistryError } from '../../errors';
 import type { Principal } from '../../http/principal';
 import { LIMITS } from '../../http/limits';
@@ -16,9 +15,8 @@ export type { ExperimentRecord };
 
 export type ExperimentSearchQuery = SearchExperimentsQuery;
 
-/** The search module's SQL search (src/search), injected so this service stays testable. */
+/** The search module's SQL search (src/search), bound to the database by the container. */
 export type ExperimentIdSearch = (
-  prisma: PrismaClient,
   input: ExperimentSearchQuery,
   scope: VisibleScope,
 ) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
@@ -43,7 +41,6 @@ export class ExperimentsService {
     private readonly permissions: PermissionsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly prisma: PrismaClient,
     private readonly searchIds: ExperimentIdSearch,
   ) {}
 
@@ -99,7 +96,7 @@ export class ExperimentsService {
       );
     }
     const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
-    const { ids, nextPageToken } = await this.searchIds(this.prisma, query, scope);
+    const { ids, nextPageToken } = await this.searchIds(query, scope);
     return { items: await this.repo.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
   }
 

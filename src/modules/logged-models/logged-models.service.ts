@@ -1,4 +1,3 @@
-import type { PrismaClient } from '@prisma/client';
 import { invalidParameter, notFound } from '../../errors';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../lib/clock';
@@ -16,7 +15,7 @@ import type { RunsService } from '../runs/runs.service';
 import type { LoggedModelRecord, LoggedModelsRepository } from './logged-models.repository';
 import type { CreateLoggedModelInput } from './logged-models.schemas';
 
-export type LoggedModelIdSearch = (prisma: PrismaClient, q: SearchLoggedModelsQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
+export type LoggedModelIdSearch = (q: SearchLoggedModelsQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
 
 const pairs = (kv: Array<{ key: string; value?: string }>) => kv.map((t) => ({ key: t.key, value: t.value ?? '' }));
 
@@ -36,7 +35,6 @@ export class LoggedModelsService {
     private readonly permissions: PermissionsService,
     private readonly store: ArtifactStore,
     private readonly clock: Clock,
-    private readonly prisma: PrismaClient,
     private readonly searchIds: LoggedModelIdSearch,
   ) {}
 
@@ -114,7 +112,7 @@ export class LoggedModelsService {
 
   async search(p: Principal, q: SearchLoggedModelsQuery): Promise<{ items: LoggedModelRecord[]; nextPageToken?: string }> {
     const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
-    const { ids, nextPageToken } = await this.searchIds(this.prisma, q, scope);
+    const { ids, nextPageToken } = await this.searchIds(q, scope);
     return { items: await this.repo.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
   }
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { PrismaClient } from '@prisma/client';
 import { invalidParameter, notFound } from '../../errors';
 import { LIMITS } from '../../http/limits';
 import type { Principal } from '../../http/principal';
@@ -19,8 +18,8 @@ export type { RunRecord, RunWithData };
 
 export type RunSearchQuery = SearchRunsQuery;
 
-/** The search module's SQL search (src/search/runs-search.ts), injected. */
-export type RunIdSearch = (prisma: PrismaClient, input: RunSearchQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
+/** The search module's SQL search (src/search/runs-search.ts), bound to the database by the container. */
+export type RunIdSearch = (input: RunSearchQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
 
 const RUN_NAME_TAG = 'mlflow.runName';
 const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
@@ -62,7 +61,6 @@ export class RunsService {
     private readonly experiments: ExperimentsService,
     private readonly permissions: PermissionsService,
     private readonly clock: Clock,
-    private readonly prisma: PrismaClient,
     private readonly searchIds: RunIdSearch,
   ) {}
 
@@ -275,7 +273,7 @@ export class RunsService {
 
   async search(p: Principal, query: RunSearchQuery): Promise<{ items: RunWithData[]; nextPageToken?: string }> {
     const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
-    const { ids, nextPageToken } = await this.searchIds(this.prisma, query, scope);
+    const { ids, nextPageToken } = await this.searchIds(query, scope);
     return { items: await this.repo.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
   }
 }
