@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
-import { type Db, groupBy, type Tag } from '../registered-models/registered-models.repository';
+import { type Db, type Tag } from '../registered-models/registered-models.repository';
 import { DELETED_STAGE, type Stage } from './stages';
 
 export interface ModelVersionRow {
@@ -58,6 +58,17 @@ export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Pris
 
 const LIVE = { not: DELETED_STAGE };
 
+/** A ModelVersionRecord's columns, from model_versions `v` joined to registered_models `m`. */
+const RECORD_COLUMNS = Prisma.sql`
+  v.model_id AS "modelId", v.version, v.source, v.storage_location AS "storageLocation", v.run_id AS "runId",
+  v.run_link AS "runLink", v.logged_model_id AS "loggedModelId", v.status, v.status_message AS "statusMessage",
+  v.current_stage AS "currentStage", v.description, v.user_id AS "userId", v.creation_time AS "creationTime",
+  v.last_updated_time AS "lastUpdatedTime", m.name,
+  COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM model_version_tags t
+            WHERE t.model_id = v.model_id AND t.version = v.version), '[]') AS tags,
+  COALESCE((SELECT json_agg(a.alias ORDER BY a.alias) FROM registered_model_aliases a
+            WHERE a.model_id = v.model_id AND a.version = v.version), '[]') AS aliases`;
+
 /**
  * Model versions and their tags. Knows nothing about permissions. Reads outside transactions
  * go through `sql`; writes through Prisma.
@@ -81,14 +92,7 @@ export class ModelVersionsRepository {
   async load(keys: VersionKey[]): Promise<ModelVersionRecord[]> {
     if (keys.length === 0) return [];
     const rows = await this.sql.query<ModelVersionRecord>`
-      SELECT v.model_id AS "modelId", v.version, v.source, v.storage_location AS "storageLocation", v.run_id AS "runId",
-             v.run_link AS "runLink", v.logged_model_id AS "loggedModelId", v.status, v.status_message AS "statusMessage",
-             v.current_stage AS "currentStage", v.description, v.user_id AS "userId", v.creation_time AS "creationTime",
-             v.last_updated_time AS "lastUpdatedTime", m.name,
-             COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM model_version_tags t
-                       WHERE t.model_id = v.model_id AND t.version = v.version), '[]') AS tags,
-             COALESCE((SELECT json_agg(a.alias ORDER BY a.alias) FROM registered_model_aliases a
-                       WHERE a.model_id = v.model_id AND a.version = v.version), '[]') AS aliases
+      SELECT ${RECORD_COLUMNS}
       FROM unnest(${keys.map((k) => k.modelId)}::bigint[], ${keys.map((k) => k.version)}::int[]) AS k(model_id, version)
       JOIN model_versions v ON v.model_id = k.model_id AND v.version = k.version
       JOIN registered_models m ON m.id = v.model_id
@@ -96,6 +100,23 @@ export class ModelVersionsRepository {
     const id = (k: VersionKey) => `${k.modelId}:${k.version}`;
     const byKey = new Map(rows.map((r) => [id(r), r]));
     return keys.flatMap((k) => byKey.get(id(k)) ?? []);
+  }
+
+  /**
+   * Per model and stage, the full record of the highest live version the view shows (MLflow's
+   * latest_versions), in one query; `stages` undefined means all four. Unordered.
+   */
+  async latest(modelIds: bigint[], stages: readonly Stage[] | undefined, view: VersionView): Promise<ModelVersionRecord[]> {
+    if (modelIds.length === 0) return [];
+    const stageFilter = stages ? Prisma.sql`AND v.current_stage = ANY(${[...stages]}::text[])` : Prisma.empty;
+    return this.sql.query<ModelVersionRecord>`
+      SELECT ${RECORD_COLUMNS}
+      FROM (SELECT DISTINCT ON (v.model_id, v.current_stage) v.*
+            FROM model_versions v
+            WHERE v.model_id = ANY(${modelIds}::bigint[]) AND v.current_stage <> ${DELETED_STAGE}
+              ${stageFilter} AND ${visibleVersionsSql(view)}
+            ORDER BY v.model_id, v.current_stage, v.version DESC) v
+      JOIN registered_models m ON m.id = v.model_id`;
   }
 
   /**

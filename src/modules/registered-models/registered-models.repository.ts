@@ -140,16 +140,19 @@ export class RegisteredModelsRepository {
     await db.registeredModelTag.deleteMany({ where: { modelId: id, key } });
   }
 
-  async tagsOf(ids: bigint[]): Promise<Map<bigint, Tag[]>> {
-    const rows = ids.length === 0 ? [] : await this.sql.query<Tag & { modelId: bigint }>`
-      SELECT model_id AS "modelId", key, value FROM registered_model_tags WHERE model_id = ANY(${ids}::bigint[]) ORDER BY model_id, key`;
-    return groupBy(rows, (r) => r.modelId, (r) => ({ key: r.key, value: r.value }));
-  }
-
-  async aliasesOf(ids: bigint[]): Promise<AliasRow[]> {
-    if (ids.length === 0) return [];
-    return this.sql.query<AliasRow>`
-      SELECT model_id AS "modelId", alias, version FROM registered_model_aliases WHERE model_id = ANY(${ids}::bigint[]) ORDER BY model_id, alias`;
+  /** The tags (by key) and aliases (by alias) of several models, in one query. */
+  async tagsAndAliasesOf(ids: bigint[]): Promise<{ tags: Map<bigint, Tag[]>; aliases: AliasRow[] }> {
+    const rows = ids.length === 0 ? [] : await this.sql.query<{ id: bigint; tags: Tag[]; aliases: Array<{ alias: string; version: number }> }>`
+      SELECT m.id,
+        COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key)
+                  FROM registered_model_tags t WHERE t.model_id = m.id), '[]') AS tags,
+        COALESCE((SELECT json_agg(json_build_object('alias', a.alias, 'version', a.version) ORDER BY a.alias)
+                  FROM registered_model_aliases a WHERE a.model_id = m.id), '[]') AS aliases
+      FROM unnest(${ids}::bigint[]) AS m(id)`;
+    return {
+      tags: new Map(rows.map((r) => [r.id, r.tags])),
+      aliases: rows.flatMap((r) => r.aliases.map((a) => ({ modelId: r.id, ...a }))),
+    };
   }
 
   async findAlias(modelId: bigint, alias: string, db: Db = this.prisma): Promise<AliasRow | null> {
@@ -178,15 +181,4 @@ export class RegisteredModelsRepository {
   async touch(id: bigint, nowMs: number, db: Db): Promise<void> {
     await db.registeredModel.update({ where: { id }, data: { lastUpdatedTime: BigInt(nowMs) } });
   }
-}
-
-export function groupBy<R, K, V>(rows: R[], key: (r: R) => K, value: (r: R) => V): Map<K, V[]> {
-  const out = new Map<K, V[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = out.get(k);
-    if (list) list.push(value(r));
-    else out.set(k, [value(r)]);
-  }
-  return out;
 }

@@ -130,9 +130,8 @@ export class RegisteredModelsService {
   async getLatestVersions(p: Principal, name: string, stages: string[]): Promise<ModelVersionRecord[]> {
     const wanted: Stage[] = stages.length > 0 ? [...new Set(stages.map(canonicalStage))] : [...STAGES];
     const { model, view } = await this.access.require(p, name, 'USE');
-    const keys = await this.versions.latestPerStage([model.id], wanted, view);
-    keys.sort((a, b) => wanted.indexOf(a.stage) - wanted.indexOf(b.stage));
-    return this.versions.load(keys);
+    const latest = await this.versions.latest([model.id], wanted, view);
+    return latest.sort((a, b) => wanted.indexOf(a.currentStage) - wanted.indexOf(b.currentStage));
   }
 
   async setTag(p: Principal, name: string, tag: Tag): Promise<void> {
@@ -196,13 +195,8 @@ export class RegisteredModelsService {
   private async records(rows: RegisteredModelRow[], restrictedIds: readonly bigint[]): Promise<RegisteredModelRecord[]> {
     const ids = rows.map((r) => r.id);
     const view: VersionView = this.access.viewRestrictedTo(restrictedIds);
-    const [tags, aliases, latestKeys] = await Promise.all([
-      this.models.tagsOf(ids),
-      this.models.aliasesOf(ids),
-      this.versions.latestPerStage(ids, undefined, view),
-    ]);
-    latestKeys.sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage));
-    const latest = await this.versions.load(latestKeys);
+    const [{ tags, aliases }, latest] = await Promise.all([this.models.tagsAndAliasesOf(ids), this.versions.latest(ids, undefined, view)]);
+    latest.sort((a, b) => STAGES.indexOf(a.currentStage) - STAGES.indexOf(b.currentStage));
     const visibleAliases =
       restrictedIds.length === 0 ? aliases : await this.versions.filterVisible(aliases, view);
     return rows.map((r) => ({

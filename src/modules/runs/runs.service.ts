@@ -111,8 +111,10 @@ export class RunsService {
       deletedTime: null,
       artifactUri: `${experiment.artifactLocation.replace(/\/+$/, '')}/${id}/artifacts`,
     };
-    await this.repo.create(run, [...tags].map(([key, value]) => ({ key, value })));
-    return (await this.repo.findManyByIds([id]))[0]!;
+    const tagList = [...tags].map(([key, value]) => ({ key, value })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    await this.repo.create(run, tagList);
+    // A new run has nothing else: no need to read it back.
+    return { ...run, tags: tagList, metrics: [], params: [], datasetInputs: [], modelInputs: [], modelOutputs: [] };
   }
 
   async get(p: Principal, runId: string): Promise<RunWithData> {
