@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     rows.push(await w.runLifecycle(api, ctx, Math.max(20, Math.round(500 * scale)), log));
     rows.push(await w.concurrentLogMetric(api, ctx, quick ? 3 : 10, log));
     rows.push(await w.getHistory2000(api, ctx, Math.max(10, Math.round(100 * scale)), log));
-    rows.push(await w.searchRuns200(api, ctx, Math.max(20, Math.round(200 * scale)), log));
+    rows.push(await w.searchRuns200(api, ctx, Math.max(20, Math.round(200 * scale)), databaseUrl, log));
     rows.push(
       databaseUrl
         ? await w.searchRuns100k(api, ctx, databaseUrl, quick ? 10_000 : 100_000, Math.max(10, Math.round(100 * scale)), log)

@@ -112,10 +112,18 @@ describe('runs', () => {
     expect((await a.post(`${M}/runs/update`, { run_id: id, status: 'DONE' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
     await a.post(`${M}/runs/delete`, { run_id: id }).expect(200);
     expect((await a.get(`${M}/runs/get`, { run_id: id })).body.run.info.lifecycle_stage).toBe('deleted');
-    const refused = await a.post(`${M}/runs/log-metric`, { run_id: id, key: 'm', value: 1, timestamp: 1 }).expect(400);
-    expect(refused.body.message).toContain("must be in the 'active' state");
+    // The run's experiment is known by now: these writes check the run's state inside their statement.
+    const refused = await a.post(`${M}/runs/log-metric`, { run_id: id, key: 'm', value: 99, timestamp: 1 }).expect(400);
+    expect(refused.body.message).toContain("must be in the 'active' state. Current state is deleted");
+    await a.post(`${M}/runs/log-batch`, { run_id: id, params: [{ key: 'p', value: '1' }], tags: [{ key: 't', value: '1' }] }).expect(400);
+    expect((await a.post(`${M}/runs/update`, { run_id: id, status: 'KILLED' }).expect(400)).body.message).toContain("must be in the 'active' state");
     await a.post(`${M}/runs/restore`, { run_id: id }).expect(200);
     await a.post(`${M}/runs/log-metric`, { run_id: id, key: 'm', value: 1, timestamp: 1 }).expect(200);
+    const after = (await a.get(`${M}/runs/get`, { run_id: id })).body.run;
+    expect(after.info.status).toBe('FINISHED');
+    expect(after.data.metrics).toEqual([{ key: 'm', value: 1, timestamp: 1, step: 0 }]);
+    expect(after.data.params).toBeUndefined();
+    expect(after.data.tags.map((x: { key: string }) => x.key)).not.toContain('t');
   });
 
   it('deletes tags, answering 404 for a missing one; unknown runs are 404', async () => {

@@ -140,14 +140,17 @@ export class RunsRepository {
       SELECT r.id, t.key, t.value FROM r, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS t(key, value)`;
   }
 
-  /** Sets the given fields (a new name also goes to the mlflow.runName tag) in one statement; the run as updated. */
+  /**
+   * Sets the given fields of an active run (a new name also goes to the mlflow.runName tag) in one
+   * statement; the run as updated, or null if it is absent or not active.
+   */
   async update(runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord | null> {
     const rows = await this.sql.query<RunRow>`
       WITH u AS (
         UPDATE runs SET status = COALESCE(${fields.status ?? null}::text, status),
           end_time = COALESCE(${fields.endTime === undefined ? null : String(fields.endTime)}::bigint, end_time),
           name = COALESCE(${fields.name ?? null}::text, name)
-        WHERE id = ${runId}
+        WHERE id = ${runId} AND lifecycle_stage = 'active'
         RETURNING id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri
       ),
       t AS (
@@ -169,8 +172,9 @@ export class RunsRepository {
   /**
    * Writes a whole log-batch as ONE SQL statement (atomic, one round trip): params (insert if
    * absent), metric history (exact duplicates ignored), latest metrics (kept if the new point is
-   * not greater by (step, timestamp, value)), tags (upsert). If a param would change value,
-   * nothing is written and the conflicting keys are returned.
+   * not greater by (step, timestamp, value)), tags (upsert). Nothing is written unless the run is
+   * active (its lifecycle stage is returned, null if it does not exist), nor if a param would
+   * change value (the conflicting keys are returned).
    * `latest` must hold at most one point per key; `tags` at most one value per key.
    */
   async logBatch(
@@ -179,20 +183,22 @@ export class RunsRepository {
     latest: MetricRow[],
     params: Array<{ key: string; value: string }>,
     tags: Array<{ key: string; value: string }>,
-  ): Promise<Array<{ key: string; old: string; new: string }>> {
+  ): Promise<{ lifecycleStage: string | null; conflicts: Array<{ key: string; old: string; new: string }> }> {
     // Numbers travel as text (SqlExecutor).
     const col = <T>(rows: T[], f: (r: T) => string | number | boolean) => rows.map((r) => String(f(r)));
-    return this.sql.query<{ key: string; old: string; new: string }>`
-      WITH p_in AS (
+    const rows = await this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>`
+      WITH run AS (SELECT lifecycle_stage FROM runs WHERE id = ${runId}),
+      p_in AS (
         SELECT * FROM unnest(${col(params, (p) => p.key)}::text[], ${col(params, (p) => p.value)}::text[]) AS t(key, value)
       ),
       p_conflict AS (
         SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
         WHERE p.value <> i.value
       ),
+      go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active' AND NOT EXISTS (SELECT 1 FROM p_conflict)),
       p_ins AS (
         INSERT INTO params (run_id, key, value)
-        SELECT ${runId}, key, value FROM p_in WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        SELECT ${runId}, key, value FROM p_in WHERE EXISTS (SELECT 1 FROM go)
         ON CONFLICT DO NOTHING
       ),
       m_ins AS (
@@ -201,7 +207,7 @@ export class RunsRepository {
         FROM unnest(${col(metrics, (m) => m.key)}::text[], ${col(metrics, (m) => m.value)}::text[]::float8[],
                     ${col(metrics, (m) => m.timestamp)}::text[]::bigint[], ${col(metrics, (m) => m.step)}::text[]::bigint[],
                     ${col(metrics, (m) => m.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)
-        WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        WHERE EXISTS (SELECT 1 FROM go)
         ON CONFLICT DO NOTHING
       ),
       l_ins AS (
@@ -210,7 +216,7 @@ export class RunsRepository {
         FROM unnest(${col(latest, (m) => m.key)}::text[], ${col(latest, (m) => m.value)}::text[]::float8[],
                     ${col(latest, (m) => m.timestamp)}::text[]::bigint[], ${col(latest, (m) => m.step)}::text[]::bigint[],
                     ${col(latest, (m) => m.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)
-        WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        WHERE EXISTS (SELECT 1 FROM go)
         ON CONFLICT (run_id, key) DO UPDATE
           SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
           WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)
@@ -218,10 +224,15 @@ export class RunsRepository {
       t_ins AS (
         INSERT INTO run_tags (run_id, key, value)
         SELECT ${runId}, key, value FROM unnest(${col(tags, (t) => t.key)}::text[], ${col(tags, (t) => t.value)}::text[]) AS t(key, value)
-        WHERE NOT EXISTS (SELECT 1 FROM p_conflict)
+        WHERE EXISTS (SELECT 1 FROM go)
         ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
       )
-      SELECT key, old, new FROM p_conflict`;
+      SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run
+      UNION ALL SELECT 'conflict', key, old, new FROM p_conflict`;
+    return {
+      lifecycleStage: rows.find((r) => r.kind === 'run')?.key ?? null,
+      conflicts: rows.filter((r) => r.kind === 'conflict'),
+    };
   }
 
   async getTag(runId: string, key: string): Promise<string | null> {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { invalidParameter, notFound } from '../../errors';
+import { invalidParameter, notFound, type RegistryError } from '../../errors';
 import { LIMITS } from '../../http/limits';
 import type { Principal } from '../../http/principal';
+import { BoundedCache } from '../../lib/bounded-cache';
 import type { Clock } from '../../lib/clock';
 import { newRunId } from '../../lib/ids';
 import { validateKey, validateLength } from '../../lib/keys';
@@ -64,14 +65,39 @@ export class RunsService {
     private readonly searchIds: RunIdSearch,
   ) {}
 
+  /** Run id → experiment id. Fixed for a run's life: runs never move and are never hard-deleted. */
+  private readonly experimentOfRun = new BoundedCache<string, bigint>(50_000);
+
   /** 404 if absent, 403 if the caller lacks `level` on the run's experiment (BRIEF.md contract). */
   async requireRun(p: Principal, runId: string, level: Level): Promise<RunRecord> {
     if (!runId) throw invalidParameter("Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.");
     const run = await this.repo.findById(runId);
     if (!run) throw notFound(`Run with id=${runId} not found`);
-    const experimentId = String(run.experimentId);
-    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId} (run ${runId})`);
+    this.experimentOfRun.set(runId, run.experimentId);
+    await this.requireOnExperiment(p, runId, run.experimentId, level);
     return run;
+  }
+
+  private requireOnExperiment(p: Principal, runId: string, experimentId: bigint, level: Level): Promise<Level> {
+    const id = String(experimentId);
+    return this.permissions.require(p, 'experiment', id, level, `id=${id} (run ${runId})`);
+  }
+
+  /**
+   * The checks before a tracking write, without reading the run when its experiment is known: the
+   * write statement itself then checks that the run is still active (see failedWrite).
+   */
+  private async authorizeWrite(p: Principal, runId: string): Promise<void> {
+    const experimentId = this.experimentOfRun.get(runId);
+    if (experimentId === undefined) await this.requireActiveRun(p, runId);
+    else await this.requireOnExperiment(p, runId, experimentId, 'EDIT');
+  }
+
+  /** The error for a write that found its run absent or not active. */
+  private failedWrite(runId: string, lifecycleStage: string | null): RegistryError {
+    return lifecycleStage === null
+      ? notFound(`Run with id=${runId} not found`)
+      : invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${lifecycleStage}.`);
   }
 
   private async requireActiveRun(p: Principal, runId: string): Promise<RunRecord> {
@@ -123,10 +149,10 @@ export class RunsService {
   }
 
   async update(p: Principal, runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord> {
-    await this.requireActiveRun(p, runId);
     if (fields.name !== undefined) validateTag(RUN_NAME_TAG, fields.name);
+    await this.authorizeWrite(p, runId);
     const run = await this.repo.update(runId, { ...fields, name: fields.name || undefined });
-    if (!run) throw notFound(`Run with id=${runId} not found`);
+    if (!run) throw this.failedWrite(runId, (await this.repo.findById(runId))?.lifecycleStage ?? null);
     return run;
   }
 
@@ -169,10 +195,11 @@ export class RunsService {
       seen.add(prm.key);
     }
     tags.forEach((t) => validateTag(t.key, t.value));
-    await this.requireActiveRun(p, input.run_id);
+    await this.authorizeWrite(p, input.run_id);
     const rows = metrics.map(toRow);
     const lastTags = [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
-    const conflicts = await this.repo.logBatch(input.run_id, rows, latestPerKey(rows), params, lastTags);
+    const { lifecycleStage, conflicts } = await this.repo.logBatch(input.run_id, rows, latestPerKey(rows), params, lastTags);
+    if (lifecycleStage !== 'active') throw this.failedWrite(input.run_id, lifecycleStage);
     if (conflicts.length > 0) {
       const c = conflicts[0]!;
       throw invalidParameter(
