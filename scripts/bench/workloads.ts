@@ -202,7 +202,11 @@ export async function searchRuns100k(api: BenchClient, ctx: Ctx, databaseUrl: st
        SELECT run_id, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_id IN (SELECT id FROM runs WHERE experiment_id = $1::bigint)`,
       [experiment_id],
     );
-    await db.query('ANALYZE runs; ANALYZE latest_metrics; ANALYZE metrics');
+    // Settle the load before measuring: statistics, visibility map and dirty pages, so autovacuum
+    // and the checkpointer do not run under this row or the ones after it.
+    log('vacuuming and checkpointing after the load');
+    await db.query('VACUUM ANALYZE runs, latest_metrics, metrics');
+    await db.query('CHECKPOINT').catch(() => log('CHECKPOINT not permitted for this user; measuring without it'));
   } finally {
     await db.end();
   }

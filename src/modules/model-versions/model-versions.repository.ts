@@ -59,7 +59,7 @@ export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Pris
 const LIVE = { not: DELETED_STAGE };
 
 /** A ModelVersionRecord's columns, from model_versions `v` joined to registered_models `m`. */
-const RECORD_COLUMNS = Prisma.sql`
+export const RECORD_COLUMNS = Prisma.sql`
   v.model_id AS "modelId", v.version, v.source, v.storage_location AS "storageLocation", v.run_id AS "runId",
   v.run_link AS "runLink", v.logged_model_id AS "loggedModelId", v.status, v.status_message AS "statusMessage",
   v.current_stage AS "currentStage", v.description, v.user_id AS "userId", v.creation_time AS "creationTime",

@@ -1,6 +1,8 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
+import { DELETED_STAGE } from '../model-versions/stages';
+import { type ModelVersionRecord, RECORD_COLUMNS, type VersionView, visibleVersionsSql } from '../model-versions/model-versions.repository';
 
 /** The Prisma client or an interactive transaction: the service decides where transactions start. */
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -23,6 +25,12 @@ export interface AliasRow {
   modelId: bigint;
   alias: string;
   version: number;
+}
+
+export interface ModelDetails {
+  tags: Tag[];
+  aliases: AliasRow[];
+  latest: ModelVersionRecord[];
 }
 
 const ROW = { id: true, name: true, description: true, userId: true, creationTime: true, lastUpdatedTime: true } as const;
@@ -140,19 +148,36 @@ export class RegisteredModelsRepository {
     await db.registeredModelTag.deleteMany({ where: { modelId: id, key } });
   }
 
-  /** The tags (by key) and aliases (by alias) of several models, in one query. */
-  async tagsAndAliasesOf(ids: bigint[]): Promise<{ tags: Map<bigint, Tag[]>; aliases: AliasRow[] }> {
-    const rows = ids.length === 0 ? [] : await this.sql.query<{ id: bigint; tags: Tag[]; aliases: Array<{ alias: string; version: number }> }>`
-      SELECT m.id,
+  /**
+   * What a registered model answer holds beside its row, for several models in one query: tags (by
+   * key), aliases (by alias), and per stage the latest live version the view shows (unordered).
+   */
+  async details(ids: bigint[], view: VersionView): Promise<Map<bigint, ModelDetails>> {
+    type JsonVersion = Omit<ModelVersionRecord, 'modelId' | 'creationTime' | 'lastUpdatedTime'> & { modelId: number; creationTime: number; lastUpdatedTime: number };
+    const rows = ids.length === 0 ? [] : await this.sql.query<{ id: bigint; tags: Tag[]; aliases: Array<{ alias: string; version: number }>; latest: JsonVersion[] }>`
+      SELECT q.id,
         COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key)
-                  FROM registered_model_tags t WHERE t.model_id = m.id), '[]') AS tags,
+                  FROM registered_model_tags t WHERE t.model_id = q.id), '[]') AS tags,
         COALESCE((SELECT json_agg(json_build_object('alias', a.alias, 'version', a.version) ORDER BY a.alias)
-                  FROM registered_model_aliases a WHERE a.model_id = m.id), '[]') AS aliases
-      FROM unnest(${ids}::bigint[]) AS m(id)`;
-    return {
-      tags: new Map(rows.map((r) => [r.id, r.tags])),
-      aliases: rows.flatMap((r) => r.aliases.map((a) => ({ modelId: r.id, ...a }))),
-    };
+                  FROM registered_model_aliases a WHERE a.model_id = q.id), '[]') AS aliases,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT ${RECORD_COLUMNS}
+          FROM (SELECT DISTINCT ON (v.current_stage) v.* FROM model_versions v
+                WHERE v.model_id = q.id AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}
+                ORDER BY v.current_stage, v.version DESC) v
+          JOIN registered_models m ON m.id = v.model_id) x), '[]') AS latest
+      FROM unnest(${ids}::bigint[]) AS q(id)`;
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        {
+          tags: r.tags,
+          aliases: r.aliases.map((a) => ({ modelId: r.id, ...a })),
+          // Through JSON: the int64 columns come back as numbers (millisecond times and ids fit).
+          latest: r.latest.map((v) => ({ ...v, modelId: BigInt(v.modelId), creationTime: BigInt(v.creationTime), lastUpdatedTime: BigInt(v.lastUpdatedTime) })),
+        },
+      ]),
+    );
   }
 
   async findAlias(modelId: bigint, alias: string, db: Db = this.prisma): Promise<AliasRow | null> {

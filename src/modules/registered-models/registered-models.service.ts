@@ -191,19 +191,20 @@ export class RegisteredModelsService {
     return this.records([row], restrictedIds).then((r) => r[0]!);
   }
 
-  /** Rows → full records (tags, aliases, latest versions) with a fixed number of queries. */
+  /** Rows → full records (tags, aliases, latest versions) in one query (two for a USE caller). */
   private async records(rows: RegisteredModelRow[], restrictedIds: readonly bigint[]): Promise<RegisteredModelRecord[]> {
     const ids = rows.map((r) => r.id);
     const view: VersionView = this.access.viewRestrictedTo(restrictedIds);
-    const [{ tags, aliases }, latest] = await Promise.all([this.models.tagsAndAliasesOf(ids), this.versions.latest(ids, undefined, view)]);
-    latest.sort((a, b) => STAGES.indexOf(a.currentStage) - STAGES.indexOf(b.currentStage));
+    const details = await this.models.details(ids, view);
+    const aliases = rows.flatMap((r) => details.get(r.id)?.aliases ?? []);
     const visibleAliases =
       restrictedIds.length === 0 ? aliases : await this.versions.filterVisible(aliases, view);
+    const byStage = (a: ModelVersionRecord, b: ModelVersionRecord) => STAGES.indexOf(a.currentStage) - STAGES.indexOf(b.currentStage);
     return rows.map((r) => ({
       ...r,
-      tags: tags.get(r.id) ?? [],
+      tags: details.get(r.id)?.tags ?? [],
       aliases: visibleAliases.filter((a) => a.modelId === r.id),
-      latestVersions: latest.filter((v) => v.modelId === r.id),
+      latestVersions: (details.get(r.id)?.latest ?? []).sort(byStage),
     }));
   }
 }

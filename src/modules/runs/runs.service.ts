@@ -139,6 +139,7 @@ export class RunsService {
     };
     const tagList = [...tags].map(([key, value]) => ({ key, value })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     await this.repo.create(run, tagList);
+    this.experimentOfRun.set(id, experiment.id);
     // A new run has nothing else: no need to read it back.
     return { ...run, tags: tagList, metrics: [], params: [], datasetInputs: [], modelInputs: [], modelOutputs: [] };
   }
