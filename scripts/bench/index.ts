@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     );
     rows.push(...(await w.artifacts50mb(api, ctx, quick ? 2 : 5, server?.dataDir, log)));
     rows.push(await w.concurrentGetModel(api, quick ? 3 : 10, log));
+    if (databaseUrl) rows.push(await w.getCeilingReference(databaseUrl, quick ? 3 : 10, log));
     if (databaseUrl) rows.push(await w.rawInsertReference(databaseUrl, Math.max(5, Math.round(50 * scale)), log));
   } finally {
     const rss = server ? peakRssMb(server.pid) : undefined;

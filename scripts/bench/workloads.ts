@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
+import { mintToken } from '../../src/lib/tokens';
 import type { BenchClient } from './client';
 import { fmt, summarize, timeEach } from './stats';
 import type { Row } from './table';
@@ -232,29 +233,11 @@ export async function searchRuns100k(api: BenchClient, ctx: Ctx, databaseUrl: st
 
 export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataDir: string | undefined, log: Log): Promise<Row[]> {
   const size = 50 * 1024 * 1024;
-  const payload = randomBytes(size);
   const key = `${ctx.experimentId}/${ctx.runId}/artifacts/bench.bin`;
   const url = `${api.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${key}`;
-  log(`50 MB artifact upload and download × ${n}`);
-  // node:http rather than fetch: undici re-chunks a large request body and halves the throughput.
-  const send = (method: 'PUT' | 'GET') =>
-    new Promise<number>((resolve, reject) => {
-      const req = http.request(url, { method, headers: { Authorization: `Bearer ${api.token}`, ...(method === 'PUT' ? { 'Content-Length': size } : {}) } });
-      req.once('error', reject);
-      req.once('response', (res) => {
-        let got = 0;
-        res.on('data', (c: Buffer) => (got += c.length));
-        res.once('end', () => (res.statusCode === 200 ? resolve(got) : reject(new Error(`${method} artifact → ${res.statusCode}`))));
-      });
-      req.end(method === 'PUT' ? payload : undefined);
-    });
-  const up = await timeEach(n, async () => {
-    await send('PUT');
-  });
-  const down = await timeEach(n, async () => {
-    const got = await send('GET');
-    if (got !== size) throw new Error(`downloaded ${got} bytes, expected ${size}`);
-  });
+  log(`50 MB artifact upload and download × ${n}, from a separate client process`);
+  const { up, down } = await runTransfers(url, api.token, size, n);
+  const payload = randomBytes(size);
   // Physical reference: the same bytes written and copied on the same disk as the local store.
   const dir = fs.mkdtempSync(path.join(dataDir ?? os.tmpdir(), 'raw-'));
   const src = path.join(dir, 'src.bin');
@@ -265,8 +248,8 @@ export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataD
   fs.rmSync(dir, { recursive: true, force: true });
   const mbps = (samples: number[]) => (size / 2 ** 20) / (summarize(samples).p50 / 1000);
   const rawMbps = mbps(raw.samples) * 2; // write + copy moved the bytes twice
-  const upRate = mbps(up.samples);
-  const downRate = mbps(down.samples);
+  const upRate = mbps(up);
+  const downRate = mbps(down);
   const ref = `raw disk write+copy ${fmt(rawMbps, 0)} MB/s`;
   return [
     {
@@ -288,6 +271,18 @@ export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataD
   ];
 }
 
+function runTransfers(url: string, token: string, size: number, n: number): Promise<{ up: number[]; down: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'transfer.ts'), url, token, String(size), String(n)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { up: number[]; down: number[] }) : reject(new Error(`the transfer client exited with ${code}`))));
+  });
+}
+
 export async function concurrentGetModel(api: BenchClient, seconds: number, log: Log): Promise<Row> {
   const name = `bench-model-${Date.now()}`;
   await api.post('registered-models/create', { name, description: 'benchmark' });
@@ -307,6 +302,37 @@ export async function concurrentGetModel(api: BenchClient, seconds: number, log:
     detail: cannonDetail(r),
     met: rate >= 5000 && r.non2xx === 0,
   };
+}
+
+/**
+ * The physical reference for the concurrent GET row: the same stack (Express, jsonwebtoken, pg) in
+ * a process of its own that only verifies the token, and then also runs one trivial query.
+ */
+export async function getCeilingReference(databaseUrl: string, seconds: number, log: Log): Promise<Row> {
+  log(`reference: Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s`);
+  const secret = randomBytes(32).toString('hex');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'ceiling-server.ts'), databaseUrl, secret], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
+      child.once('exit', (code) => reject(new Error(`the reference server exited with ${code}`)));
+    });
+    const headers = { Authorization: `Bearer ${mintToken({ secret, subject: 'bench', ttl: '1h' })}` };
+    const auth = await cannon({ url: `http://127.0.0.1:${port}/auth`, connections: 50, duration: seconds, headers });
+    const query = await cannon({ url: `http://127.0.0.1:${port}/query`, connections: 50, duration: seconds, headers });
+    return {
+      workload: 'reference: Express + token check + one trivial query, 50 connections',
+      mlflow: '',
+      target: '',
+      measured: `${fmt(query.requests.average, 0)} req/s`,
+      detail: `token check alone ${fmt(auth.requests.average, 0)} req/s; no registry code (scripts/bench/ceiling-server.ts)`,
+      met: undefined,
+    };
+  } finally {
+    child.kill('SIGTERM');
+  }
 }
 
 /** The physical reference for log-batch: the same 1,000 metric rows as one multi-row INSERT. */

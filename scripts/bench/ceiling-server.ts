@@ -1,0 +1,36 @@
+// The physical reference for the concurrent GET row: the least an authenticated JSON GET can do on
+// this machine with this stack (Express, jsonwebtoken, pg), in its own process like the service.
+// GET /auth verifies the bearer token and answers; GET /query also runs one trivial query.
+// usage: ceiling-server.ts <database url> <secret>; prints the port once listening.
+import { createSecretKey } from 'node:crypto';
+import express from 'express';
+import jwt from 'jsonwebtoken';
+import { Pool } from 'pg';
+
+const [databaseUrl, secret] = process.argv.slice(2) as [string, string];
+const key = createSecretKey(Buffer.from(secret, 'utf8'));
+const pool = new Pool({ connectionString: databaseUrl, max: 20 });
+const app = express();
+
+const subject = (header: string | undefined): string => {
+  const claims = jwt.verify((header ?? '').replace(/^Bearer /, ''), key, { algorithms: ['HS256'] });
+  return typeof claims === 'object' && typeof claims.sub === 'string' ? claims.sub : '';
+};
+
+app.get('/auth', (req, res) => {
+  res.json({ registered_model: { name: 'reference', user_id: subject(req.headers.authorization) } });
+});
+app.get('/query', async (req, res) => {
+  const sub = subject(req.headers.authorization);
+  const { rows } = await pool.query({ name: 'reference', text: 'SELECT $1::text AS name, $2::text AS user_id', values: ['reference', sub] });
+  res.json({ registered_model: rows[0] });
+});
+
+const server = app.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${typeof address === 'object' && address ? address.port : 0}\n`);
+});
+process.on('SIGTERM', () => {
+  server.close();
+  void pool.end();
+});
