@@ -2,7 +2,37 @@ import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
 import { DELETED_STAGE } from '../model-versions/stages';
-import { type ModelVersionRecord, RECORD_COLUMNS, type VersionView, visibleVersionsSql } from '../model-versions/model-versions.repository';
+import { FULL_VIEW, type ModelVersionRecord, RECORD_COLUMNS, type VersionView, visibleVersionsSql } from '../model-versions/model-versions.repository';
+
+type JsonVersion = Omit<ModelVersionRecord, 'modelId' | 'creationTime' | 'lastUpdatedTime'> & { modelId: number; creationTime: number; lastUpdatedTime: number };
+
+interface DetailsRow {
+  tags: Tag[];
+  aliases: Array<{ alias: string; version: number }>;
+  latest: JsonVersion[];
+}
+
+/** ModelDetails of the model whose id is `id`, as three JSON columns (tags, aliases, latest). */
+function detailsSql(id: Prisma.Sql, view: VersionView): Prisma.Sql {
+  return Prisma.sql`
+    COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key)
+              FROM registered_model_tags t WHERE t.model_id = ${id}), '[]') AS tags,
+    COALESCE((SELECT json_agg(json_build_object('alias', a.alias, 'version', a.version) ORDER BY a.alias)
+              FROM registered_model_aliases a WHERE a.model_id = ${id}), '[]') AS aliases,
+    COALESCE((SELECT json_agg(x) FROM (
+      SELECT ${RECORD_COLUMNS}
+      FROM (SELECT DISTINCT ON (v.current_stage) v.* FROM model_versions v
+            WHERE v.model_id = ${id} AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}
+            ORDER BY v.current_stage, v.version DESC) v
+      JOIN registered_models m ON m.id = v.model_id) x), '[]') AS latest`;
+}
+
+const toDetails = (id: bigint, r: DetailsRow): ModelDetails => ({
+  tags: r.tags,
+  aliases: r.aliases.map((a) => ({ modelId: id, ...a })),
+  // Through JSON the int64 columns come back as numbers (millisecond times and ids fit in 2^53).
+  latest: r.latest.map((v) => ({ ...v, modelId: BigInt(v.modelId), creationTime: BigInt(v.creationTime), lastUpdatedTime: BigInt(v.lastUpdatedTime) })),
+});
 
 /** The Prisma client or an interactive transaction: the service decides where transactions start. */
 export type Db = PrismaClient | Prisma.TransactionClient;
@@ -153,31 +183,18 @@ export class RegisteredModelsRepository {
    * key), aliases (by alias), and per stage the latest live version the view shows (unordered).
    */
   async details(ids: bigint[], view: VersionView): Promise<Map<bigint, ModelDetails>> {
-    type JsonVersion = Omit<ModelVersionRecord, 'modelId' | 'creationTime' | 'lastUpdatedTime'> & { modelId: number; creationTime: number; lastUpdatedTime: number };
-    const rows = ids.length === 0 ? [] : await this.sql.query<{ id: bigint; tags: Tag[]; aliases: Array<{ alias: string; version: number }>; latest: JsonVersion[] }>`
-      SELECT q.id,
-        COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key)
-                  FROM registered_model_tags t WHERE t.model_id = q.id), '[]') AS tags,
-        COALESCE((SELECT json_agg(json_build_object('alias', a.alias, 'version', a.version) ORDER BY a.alias)
-                  FROM registered_model_aliases a WHERE a.model_id = q.id), '[]') AS aliases,
-        COALESCE((SELECT json_agg(x) FROM (
-          SELECT ${RECORD_COLUMNS}
-          FROM (SELECT DISTINCT ON (v.current_stage) v.* FROM model_versions v
-                WHERE v.model_id = q.id AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}
-                ORDER BY v.current_stage, v.version DESC) v
-          JOIN registered_models m ON m.id = v.model_id) x), '[]') AS latest
-      FROM unnest(${ids}::bigint[]) AS q(id)`;
-    return new Map(
-      rows.map((r) => [
-        r.id,
-        {
-          tags: r.tags,
-          aliases: r.aliases.map((a) => ({ modelId: r.id, ...a })),
-          // Through JSON: the int64 columns come back as numbers (millisecond times and ids fit).
-          latest: r.latest.map((v) => ({ ...v, modelId: BigInt(v.modelId), creationTime: BigInt(v.creationTime), lastUpdatedTime: BigInt(v.lastUpdatedTime) })),
-        },
-      ]),
-    );
+    const rows = ids.length === 0 ? [] : await this.sql.query<DetailsRow & { id: bigint }>`
+      SELECT q.id, ${detailsSql(Prisma.raw('q.id'), view)} FROM unnest(${ids}::bigint[]) AS q(id)`;
+    return new Map(rows.map((r) => [r.id, toDetails(r.id, r)]));
+  }
+
+  /** The model and its details as everyone but a USE caller sees them, in one query. */
+  async findByNameWithDetails(name: string): Promise<{ row: RegisteredModelRow; details: ModelDetails } | null> {
+    const [r] = await this.sql.query<RegisteredModelRow & DetailsRow>`
+      SELECT ${ROW_SQL}, ${detailsSql(Prisma.raw('r.id'), FULL_VIEW)} FROM registered_models r WHERE r.name = ${name}`;
+    if (!r) return null;
+    const { tags, aliases, latest, ...row } = r;
+    return { row, details: toDetails(row.id, { tags, aliases, latest }) };
   }
 
   async findAlias(modelId: bigint, alias: string, db: Db = this.prisma): Promise<AliasRow | null> {

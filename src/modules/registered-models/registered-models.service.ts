@@ -6,7 +6,7 @@ import type { ModelVersionRecord, ModelVersionsRepository, VersionView } from '.
 import { canonicalStage, type Stage, STAGES } from '../model-versions/stages';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
 import type { RegisteredModelRecord } from './registered-models.mapper';
-import type { RegisteredModelRow, RegisteredModelsRepository, Tag } from './registered-models.repository';
+import type { ModelDetails, RegisteredModelRow, RegisteredModelsRepository, Tag } from './registered-models.repository';
 import { modelNotFound, type RegistryAccess } from './registry-access';
 import { validateAlias, validateModelName, validateTag } from './registry-validation';
 
@@ -57,9 +57,13 @@ export class RegisteredModelsService {
     return this.record(row, []);
   }
 
+  /** One query for the model and what it shows to all but USE callers; a USE caller's view is read again. */
   async get(p: Principal, name: string): Promise<RegisteredModelRecord> {
-    const { model, view } = await this.access.require(p, name, 'USE');
-    return this.record(model, view.restrictedModelIds);
+    const found = await this.models.findByNameWithDetails(name);
+    if (!found) throw modelNotFound(name);
+    const { model, view } = await this.access.authorize(p, found.row, 'USE');
+    if (view.restrictedModelIds.length > 0) return this.record(model, view.restrictedModelIds);
+    return (await this.assemble([model], new Map([[model.id, found.details]]), view))[0]!;
   }
 
   async rename(p: Principal, name: string, newName: string): Promise<RegisteredModelRecord> {
@@ -195,10 +199,13 @@ export class RegisteredModelsService {
   private async records(rows: RegisteredModelRow[], restrictedIds: readonly bigint[]): Promise<RegisteredModelRecord[]> {
     const ids = rows.map((r) => r.id);
     const view: VersionView = this.access.viewRestrictedTo(restrictedIds);
-    const details = await this.models.details(ids, view);
+    return this.assemble(rows, await this.models.details(ids, view), view);
+  }
+
+  /** Rows and their details → records; for a USE caller, only the aliases of versions they may see. */
+  private async assemble(rows: RegisteredModelRow[], details: Map<bigint, ModelDetails>, view: VersionView): Promise<RegisteredModelRecord[]> {
     const aliases = rows.flatMap((r) => details.get(r.id)?.aliases ?? []);
-    const visibleAliases =
-      restrictedIds.length === 0 ? aliases : await this.versions.filterVisible(aliases, view);
+    const visibleAliases = view.restrictedModelIds.length === 0 ? aliases : await this.versions.filterVisible(aliases, view);
     const byStage = (a: ModelVersionRecord, b: ModelVersionRecord) => STAGES.indexOf(a.currentStage) - STAGES.indexOf(b.currentStage);
     return rows.map((r) => ({
       ...r,

@@ -30,7 +30,12 @@ export class RegistryAccess {
   async require(p: Principal, name: string, need: Level): Promise<ModelAccess> {
     const model = await this.models.findByName(name);
     if (!model) throw modelNotFound(name);
-    const level = await this.permissions.require(p, 'registered_model', String(model.id), need, `'${name}'`);
+    return this.authorize(p, model, need);
+  }
+
+  /** require() for a model already read: 403 if the caller lacks `need`. */
+  async authorize(p: Principal, model: RegisteredModelRow, need: Level): Promise<ModelAccess> {
+    const level = await this.permissions.require(p, 'registered_model', String(model.id), need, `'${model.name}'`);
     return { model, level, view: this.viewRestrictedTo(level === 'USE' ? [model.id] : []) };
   }
 
