@@ -43,7 +43,7 @@ async function main(): Promise<void> {
         ? await w.searchRuns100k(api, ctx, databaseUrl, quick ? 10_000 : 100_000, Math.max(10, Math.round(100 * scale)), log)
         : w.skipped('search-runs over 100,000 runs (1 % match), p50', 'needs --database-url to seed the runs'),
     );
-    rows.push(...(await w.artifacts50mb(api, ctx, quick ? 2 : 5, server?.dataDir, log)));
+    rows.push(...(await w.artifacts50mb(api, ctx, quick ? 2 : 10, server?.dataDir, log)));
     rows.push(await w.concurrentGetModel(api, quick ? 3 : 10, log));
     if (databaseUrl) rows.push(await w.getCeilingReference(databaseUrl, quick ? 3 : 10, log));
     if (databaseUrl) rows.push(await w.rawInsertReference(databaseUrl, Math.max(5, Math.round(50 * scale)), log));
