@@ -46,6 +46,17 @@ describe('runs', () => {
     await t.as('alice').post(`${M}/experiments/delete`, { experiment_id: gone }).expect(200);
     expect((await t.as('alice').post(`${M}/runs/create`, { experiment_id: gone }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect((await t.as('alice').post(`${M}/runs/create`, { experiment_id: '99999' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    // An experiment the service has seen before is not read again: the insert itself checks it is active.
+    const later = (await t.as('alice').post(`${M}/experiments/create`, { name: 'deleted-later' })).body.experiment_id;
+    await t.as('alice').post(`${M}/runs/create`, { experiment_id: later }).expect(200);
+    await t.as('alice').post(`${M}/experiments/delete`, { experiment_id: later }).expect(200);
+    const refused = await t.as('alice').post(`${M}/runs/create`, { experiment_id: later }).expect(400);
+    expect(refused.body.message).toContain("must be in the 'active' state. Current state is deleted");
+    expect((await t.as('bob').post(`${M}/runs/create`, { experiment_id: later }).expect(403)).body.error_code).toBe('PERMISSION_DENIED');
+    await t.as('alice').post(`${M}/experiments/restore`, { experiment_id: later }).expect(200);
+    await t.as('alice').post(`${M}/runs/create`, { experiment_id: later }).expect(200);
+    const { runs } = (await t.as('alice').post(`${M}/runs/search`, { experiment_ids: [later], run_view_type: 'ALL' }).expect(200)).body;
+    expect(runs).toHaveLength(2);
   });
 
   it('logs params, metrics and tags and returns the latest metric per key', async () => {

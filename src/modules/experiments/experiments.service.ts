@@ -2,6 +2,7 @@ import { invalidParameter, notFound, RegistryError } from '../../errors';
 import type { Principal } from '../../http/principal';
 import { LIMITS } from '../../http/limits';
 import type { Clock } from '../../lib/clock';
+import { BoundedCache } from '../../lib/bounded-cache';
 import { parseExperimentId } from '../../lib/ids';
 import { validateKey, validateLength } from '../../lib/keys';
 import type { SearchExperimentsQuery } from '../../search/experiments-search';
@@ -60,7 +61,27 @@ export class ExperimentsService {
     return experiment;
   }
 
-  private async requireActive(p: Principal, experimentId: string, level: Level): Promise<ExperimentRecord> {
+  /** Experiment id → artifact location: fixed once the experiment exists (experiments are never hard-deleted). */
+  private readonly locations = new BoundedCache<bigint, string>(10_000);
+
+  /**
+   * For creating something in an experiment: 404 if absent, 403 without `level`, 400 if not active on
+   * the first call; after that the experiment is not read again, and the caller's write must check
+   * that it is still active (its lifecycle may change, its id and location cannot).
+   */
+  async requireForCreate(p: Principal, experimentId: string, level: Level): Promise<{ id: bigint; artifactLocation: string }> {
+    const id = parseExperimentId(experimentId);
+    const artifactLocation = this.locations.get(id);
+    if (artifactLocation === undefined) {
+      const experiment = await this.requireActive(p, experimentId, level);
+      this.locations.set(id, experiment.artifactLocation);
+      return experiment;
+    }
+    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId}`);
+    return { id, artifactLocation };
+  }
+
+  async requireActive(p: Principal, experimentId: string, level: Level): Promise<ExperimentRecord> {
     const experiment = await this.requireExperiment(p, experimentId, level);
     if (experiment.lifecycleStage !== 'active') {
       throw invalidParameter(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);

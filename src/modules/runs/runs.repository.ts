@@ -128,16 +128,21 @@ export class RunsRepository {
     });
   }
 
-  /** The run and its tags, in one statement. */
-  async create(run: RunRecord, tags: Array<{ key: string; value: string }>): Promise<void> {
-    await this.sql.execute`
+  /** The run and its tags, in one statement, if its experiment is active; false if it is not. */
+  async create(run: RunRecord, tags: Array<{ key: string; value: string }>): Promise<boolean> {
+    const rows = await this.sql.query<{ id: string }>`
       WITH r AS (
         INSERT INTO runs (id, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
-        VALUES (${run.id}, ${run.experimentId}, ${run.name}, ${run.userId}, ${run.status}, ${run.startTime}, ${run.lifecycleStage}, ${run.artifactUri})
+        SELECT ${run.id}, e.id, ${run.name}, ${run.userId}, ${run.status}, ${run.startTime}, ${run.lifecycleStage}, ${run.artifactUri}
+        FROM experiments e WHERE e.id = ${run.experimentId} AND e.lifecycle_stage = 'active'
         RETURNING id
+      ),
+      t AS (
+        INSERT INTO run_tags (run_id, key, value)
+        SELECT r.id, t.key, t.value FROM r, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS t(key, value)
       )
-      INSERT INTO run_tags (run_id, key, value)
-      SELECT r.id, t.key, t.value FROM r, unnest(${tags.map((t) => t.key)}::text[], ${tags.map((t) => t.value)}::text[]) AS t(key, value)`;
+      SELECT id FROM r`;
+    return rows.length > 0;
   }
 
   /**

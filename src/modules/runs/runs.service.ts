@@ -110,10 +110,7 @@ export class RunsService {
 
   async create(p: Principal, input: CreateRunInput): Promise<RunWithData> {
     const experimentId = input.experiment_id ?? '0';
-    const experiment = await this.experiments.requireExperiment(p, experimentId, 'EDIT');
-    if (experiment.lifecycleStage !== 'active') {
-      throw invalidParameter(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`);
-    }
+    const experiment = await this.experiments.requireForCreate(p, experimentId, 'EDIT');
     const tags = new Map((input.tags ?? []).map((t) => [t.key, t.value ?? '']));
     for (const [k, v] of tags) validateTag(k, v);
     const tagName = tags.get(RUN_NAME_TAG);
@@ -138,7 +135,11 @@ export class RunsService {
       artifactUri: `${experiment.artifactLocation.replace(/\/+$/, '')}/${id}/artifacts`,
     };
     const tagList = [...tags].map(([key, value]) => ({ key, value })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    await this.repo.create(run, tagList);
+    if (!(await this.repo.create(run, tagList))) {
+      // The experiment was deleted since it was first checked: this throws the error to answer.
+      await this.experiments.requireActive(p, experimentId, 'EDIT');
+      throw invalidParameter(`The experiment ${experimentId} changed while the run was created; retry.`);
+    }
     this.experimentOfRun.set(id, experiment.id);
     // A new run has nothing else: no need to read it back.
     return { ...run, tags: tagList, metrics: [], params: [], datasetInputs: [], modelInputs: [], modelOutputs: [] };
