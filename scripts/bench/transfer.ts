@@ -35,6 +35,8 @@ async function timed(method: 'PUT' | 'GET'): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
+  await send('PUT'); // untimed warm-up of both paths
+  await send('GET');
   const up = await timed('PUT');
   const down = await timed('GET');
   process.stdout.write(JSON.stringify({ up, down }));

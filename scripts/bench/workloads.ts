@@ -77,10 +77,16 @@ export async function runLifecycle(api: BenchClient, ctx: Ctx, n: number, log: L
   };
 }
 
-async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+function runCannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
+}
+
+/** An autocannon run after 2 untimed seconds of the same load (JIT warm-up). */
+async function cannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  await runCannon({ ...opts, duration: 2 });
+  return runCannon(opts);
 }
 
 function cannonDetail(r: autocannon.Result): string {
