@@ -142,13 +142,19 @@ export async function getHistory2000(api: BenchClient, ctx: Ctx, n: number, log:
   return { workload: 'get-history of 2,000 points, p50', mlflow: '236 ms', target: '≤ 24 ms', measured: `${fmt(s.p50)} ms`, detail: ms(s), met: s.p50 <= 24 };
 }
 
-/** Refreshes the planner's statistics after a bulk load, as autovacuum does within a minute. */
-async function analyze(databaseUrl: string | undefined): Promise<void> {
+/**
+ * Settles a bulk load before the next row is timed: statistics, visibility map and dirty pages, so
+ * that neither a stale plan nor autovacuum and the checkpointer working in the background are
+ * measured as the service's time (a freshly loaded table is otherwise planned as empty).
+ */
+async function settle(databaseUrl: string | undefined, log: Log): Promise<void> {
   if (!databaseUrl) return;
+  log('vacuuming, analyzing and checkpointing after the load');
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    await db.query('ANALYZE runs; ANALYZE latest_metrics; ANALYZE params');
+    await db.query('VACUUM ANALYZE runs, run_tags, params, metrics, latest_metrics');
+    await db.query('CHECKPOINT').catch(() => log('CHECKPOINT not permitted for this user; measuring without it'));
   } finally {
     await db.end();
   }
@@ -165,7 +171,7 @@ export async function searchRuns200(api: BenchClient, ctx: Ctx, n: number, datab
       params: [{ key: 'model', value: i % 2 ? 'xgb' : 'rf' }],
     });
   }
-  await analyze(databaseUrl);
+  await settle(databaseUrl, log);
   const { samples } = await timeEach(n, async () => {
     const r = await api.post<{ runs: unknown[] }>('runs/search', {
       experiment_ids: [experiment_id],
@@ -210,14 +216,10 @@ export async function searchRuns100k(api: BenchClient, ctx: Ctx, databaseUrl: st
        SELECT run_id, key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_id IN (SELECT id FROM runs WHERE experiment_id = $1::bigint)`,
       [experiment_id],
     );
-    // Settle the load before measuring: statistics, visibility map and dirty pages, so autovacuum
-    // and the checkpointer do not run under this row or the ones after it.
-    log('vacuuming and checkpointing after the load');
-    await db.query('VACUUM ANALYZE runs, latest_metrics, metrics');
-    await db.query('CHECKPOINT').catch(() => log('CHECKPOINT not permitted for this user; measuring without it'));
   } finally {
     await db.end();
   }
+  await settle(databaseUrl, log);
   const expected = Math.min(100, count / 100);
   const { samples } = await timeEach(n, async () => {
     const r = await api.post<{ runs?: unknown[] }>('runs/search', {
