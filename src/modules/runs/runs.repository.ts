@@ -191,49 +191,51 @@ export class RunsRepository {
   ): Promise<{ lifecycleStage: string | null; conflicts: Array<{ key: string; old: string; new: string }> }> {
     // Numbers travel as text (SqlExecutor).
     const col = <T>(rows: T[], f: (r: T) => string | number | boolean) => rows.map((r) => String(f(r)));
-    const rows = await this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>`
-      WITH run AS (SELECT lifecycle_stage FROM runs WHERE id = ${runId}),
-      p_in AS (
-        SELECT * FROM unnest(${col(params, (p) => p.key)}::text[], ${col(params, (p) => p.value)}::text[]) AS t(key, value)
-      ),
-      p_conflict AS (
-        SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
-        WHERE p.value <> i.value
-      ),
-      go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active' AND NOT EXISTS (SELECT 1 FROM p_conflict)),
-      p_ins AS (
-        INSERT INTO params (run_id, key, value)
-        SELECT ${runId}, key, value FROM p_in WHERE EXISTS (SELECT 1 FROM go)
-        ON CONFLICT DO NOTHING
-      ),
-      m_ins AS (
-        INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
-        SELECT ${runId}, key, value, ts, step, is_nan
-        FROM unnest(${col(metrics, (m) => m.key)}::text[], ${col(metrics, (m) => m.value)}::text[]::float8[],
-                    ${col(metrics, (m) => m.timestamp)}::text[]::bigint[], ${col(metrics, (m) => m.step)}::text[]::bigint[],
-                    ${col(metrics, (m) => m.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)
-        WHERE EXISTS (SELECT 1 FROM go)
-        ON CONFLICT DO NOTHING
-      ),
-      l_ins AS (
-        INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan)
-        SELECT ${runId}, key, value, ts, step, is_nan
-        FROM unnest(${col(latest, (m) => m.key)}::text[], ${col(latest, (m) => m.value)}::text[]::float8[],
-                    ${col(latest, (m) => m.timestamp)}::text[]::bigint[], ${col(latest, (m) => m.step)}::text[]::bigint[],
-                    ${col(latest, (m) => m.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)
-        WHERE EXISTS (SELECT 1 FROM go)
-        ON CONFLICT (run_id, key) DO UPDATE
-          SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
-          WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)
-      ),
-      t_ins AS (
+    const metricRows = (m: MetricRow[]) => Prisma.sql`
+      unnest(${col(m, (x) => x.key)}::text[], ${col(m, (x) => x.value)}::text[]::float8[], ${col(m, (x) => x.timestamp)}::text[]::bigint[],
+             ${col(m, (x) => x.step)}::text[]::bigint[], ${col(m, (x) => x.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)`;
+    // Only the parts the batch needs (a log-metric is the run check and two inserts): at most eight
+    // statement texts, each prepared once per connection.
+    const ctes: Prisma.Sql[] = [Prisma.sql`run AS (SELECT lifecycle_stage FROM runs WHERE id = ${runId})`];
+    if (params.length > 0) {
+      ctes.push(
+        Prisma.sql`p_in AS (SELECT * FROM unnest(${col(params, (p) => p.key)}::text[], ${col(params, (p) => p.value)}::text[]) AS t(key, value))`,
+        Prisma.sql`p_conflict AS (
+          SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
+          WHERE p.value <> i.value)`,
+        Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active' AND NOT EXISTS (SELECT 1 FROM p_conflict))`,
+        Prisma.sql`p_ins AS (
+          INSERT INTO params (run_id, key, value) SELECT ${runId}, key, value FROM p_in WHERE EXISTS (SELECT 1 FROM go)
+          ON CONFLICT DO NOTHING)`,
+      );
+    } else {
+      ctes.push(Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active')`);
+    }
+    if (metrics.length > 0) {
+      ctes.push(
+        Prisma.sql`m_ins AS (
+          INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
+          SELECT ${runId}, key, value, ts, step, is_nan FROM ${metricRows(metrics)} WHERE EXISTS (SELECT 1 FROM go)
+          ON CONFLICT DO NOTHING)`,
+        Prisma.sql`l_ins AS (
+          INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan)
+          SELECT ${runId}, key, value, ts, step, is_nan FROM ${metricRows(latest)} WHERE EXISTS (SELECT 1 FROM go)
+          ON CONFLICT (run_id, key) DO UPDATE
+            SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
+            WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value))`,
+      );
+    }
+    if (tags.length > 0) {
+      ctes.push(Prisma.sql`t_ins AS (
         INSERT INTO run_tags (run_id, key, value)
         SELECT ${runId}, key, value FROM unnest(${col(tags, (t) => t.key)}::text[], ${col(tags, (t) => t.value)}::text[]) AS t(key, value)
         WHERE EXISTS (SELECT 1 FROM go)
-        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value
-      )
-      SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run
-      UNION ALL SELECT 'conflict', key, old, new FROM p_conflict`;
+        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value)`);
+    }
+    const conflicts = params.length > 0 ? Prisma.sql`UNION ALL SELECT 'conflict', key, old, new FROM p_conflict` : Prisma.empty;
+    const rows = await this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>`
+      WITH ${Prisma.join(ctes, ',\n')}
+      SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run ${conflicts}`;
     return {
       lifecycleStage: rows.find((r) => r.kind === 'run')?.key ?? null,
       conflicts: rows.filter((r) => r.kind === 'conflict'),
