@@ -280,11 +280,14 @@ export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataD
   ];
 }
 
+/** One of this folder's scripts in a Node process of its own; its stdout is piped to us. */
+function spawnScript(script: string, args: string[]) {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
 function runTransfers(url: string, token: string, size: number, n: number): Promise<{ up: number[]; down: number[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'transfer.ts'), url, token, String(size), String(n)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawnScript('transfer.ts', [url, token, String(size), String(n)]);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.once('error', reject);
@@ -320,9 +323,7 @@ export async function concurrentGetModel(api: BenchClient, seconds: number, log:
 export async function getCeilingReference(databaseUrl: string, seconds: number, log: Log): Promise<Row> {
   log(`reference: Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s`);
   const secret = randomBytes(32).toString('hex');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'ceiling-server.ts'), databaseUrl, secret], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnScript('ceiling-server.ts', [databaseUrl, secret]);
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));

@@ -143,10 +143,11 @@ export class S3ArtifactStore implements ArtifactStore {
       let size = 0;
       const upload = async (part: number, buf: Buffer) => {
         const url = await this.client.presignedUrl('PUT', this.bucket, key, PRESIGN_SECONDS, { partNumber: String(part), uploadId });
+        const put = () => this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch);
         // A part PUT is idempotent: one retry covers a keep-alive socket closed under us.
-        const res = await this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch).catch((err: { code?: string }) => {
+        const res = await put().catch((err: { code?: string }) => {
           if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') throw err;
-          return this.send('PUT', url, { 'Content-Length': buf.length }, buf, buf.length, watch);
+          return put();
         });
         etags.push({ part, etag: String(res.headers.etag ?? '').replace(/"/g, '') });
         size += buf.length;

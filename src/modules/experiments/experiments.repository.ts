@@ -16,7 +16,6 @@ export interface ExperimentWithTags extends ExperimentRecord {
   tags: Array<{ key: string; value: string }>;
 }
 
-
 const duplicateName = (name: string) => alreadyExists(`Experiment(name=${name}) already exists.`);
 
 interface ExperimentRow {

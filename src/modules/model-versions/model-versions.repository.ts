@@ -59,7 +59,7 @@ export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Pris
 const LIVE = { not: DELETED_STAGE };
 
 /** A ModelVersionRecord's columns, from model_versions `v` joined to registered_models `m`. */
-export const RECORD_COLUMNS = Prisma.sql`
+const RECORD_COLUMNS = Prisma.sql`
   v.model_id AS "modelId", v.version, v.source, v.storage_location AS "storageLocation", v.run_id AS "runId",
   v.run_link AS "runLink", v.logged_model_id AS "loggedModelId", v.status, v.status_message AS "statusMessage",
   v.current_stage AS "currentStage", v.description, v.user_id AS "userId", v.creation_time AS "creationTime",
@@ -68,6 +68,21 @@ export const RECORD_COLUMNS = Prisma.sql`
             WHERE t.model_id = v.model_id AND t.version = v.version), '[]') AS tags,
   COALESCE((SELECT json_agg(a.alias ORDER BY a.alias) FROM registered_model_aliases a
             WHERE a.model_id = v.model_id AND a.version = v.version), '[]') AS aliases`;
+
+/**
+ * Per model and stage, the full record (RECORD_COLUMNS) of the highest live version the view shows
+ * (MLflow's latest_versions), for the models `whichModels` selects over `v`; unordered.
+ */
+export function latestVersionsSql(whichModels: Prisma.Sql, stages: readonly Stage[] | undefined, view: VersionView): Prisma.Sql {
+  const stageFilter = stages ? Prisma.sql`AND v.current_stage = ANY(${[...stages]}::text[])` : Prisma.empty;
+  return Prisma.sql`
+    SELECT ${RECORD_COLUMNS}
+    FROM (SELECT DISTINCT ON (v.model_id, v.current_stage) v.*
+          FROM model_versions v
+          WHERE ${whichModels} AND v.current_stage <> ${DELETED_STAGE} ${stageFilter} AND ${visibleVersionsSql(view)}
+          ORDER BY v.model_id, v.current_stage, v.version DESC) v
+    JOIN registered_models m ON m.id = v.model_id`;
+}
 
 /**
  * Model versions and their tags. Knows nothing about permissions. Reads outside transactions
@@ -102,41 +117,10 @@ export class ModelVersionsRepository {
     return keys.flatMap((k) => byKey.get(id(k)) ?? []);
   }
 
-  /**
-   * Per model and stage, the full record of the highest live version the view shows (MLflow's
-   * latest_versions), in one query; `stages` undefined means all four. Unordered.
-   */
+  /** latestVersionsSql for these models, in one query; `stages` undefined means all four. Unordered. */
   async latest(modelIds: bigint[], stages: readonly Stage[] | undefined, view: VersionView): Promise<ModelVersionRecord[]> {
     if (modelIds.length === 0) return [];
-    const stageFilter = stages ? Prisma.sql`AND v.current_stage = ANY(${[...stages]}::text[])` : Prisma.empty;
-    return this.sql.query<ModelVersionRecord>`
-      SELECT ${RECORD_COLUMNS}
-      FROM (SELECT DISTINCT ON (v.model_id, v.current_stage) v.*
-            FROM model_versions v
-            WHERE v.model_id = ANY(${modelIds}::bigint[]) AND v.current_stage <> ${DELETED_STAGE}
-              ${stageFilter} AND ${visibleVersionsSql(view)}
-            ORDER BY v.model_id, v.current_stage, v.version DESC) v
-      JOIN registered_models m ON m.id = v.model_id`;
-  }
-
-  /**
-   * Per model and stage, the highest live version number the view shows (MLflow's
-   * get-latest-versions); `stages` undefined means all four.
-   */
-  async latestPerStage(
-    modelIds: bigint[],
-    stages: readonly Stage[] | undefined,
-    view: VersionView,
-  ): Promise<Array<VersionKey & { stage: Stage }>> {
-    if (modelIds.length === 0) return [];
-    const stageFilter = stages ? Prisma.sql`AND v.current_stage = ANY(${[...stages]}::text[])` : Prisma.empty;
-    return this.sql.query<VersionKey & { stage: Stage }>`
-      SELECT DISTINCT ON (v.model_id, v.current_stage)
-             v.model_id AS "modelId", v.version, v.current_stage AS stage
-      FROM model_versions v
-      WHERE v.model_id = ANY(${modelIds}::bigint[]) AND v.current_stage <> ${DELETED_STAGE}
-        ${stageFilter} AND ${visibleVersionsSql(view)}
-      ORDER BY v.model_id, v.current_stage, v.version DESC`;
+    return this.sql.query<ModelVersionRecord>(latestVersionsSql(Prisma.sql`v.model_id = ANY(${modelIds}::bigint[])`, stages, view));
   }
 
   /** The highest live version number of a model the view shows, across all stages. */

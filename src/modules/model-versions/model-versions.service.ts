@@ -20,7 +20,7 @@ export interface ModelVersionSearchInput {
   pageToken?: string;
 }
 
-/** src/search's searchModelVersionKeys, bound to the container's Prisma client. */
+/** src/search's searchModelVersionKeys, bound to the database by the container. */
 export type SearchModelVersionKeys = (
   input: ModelVersionSearchInput,
   scope: VisibleScope,
@@ -127,9 +127,9 @@ export class ModelVersionsService {
       key = { modelId: model.id, version: alias.version };
     } else if (selector.stage !== undefined) {
       const stage = canonicalStage(selector.stage);
-      const [found] = await this.versions.latestPerStage([model.id], [stage], view);
+      const [found] = await this.versions.latest([model.id], [stage], view);
       if (!found) throw notFound(`No versions of model with name '${name}' and stage '${stage}' found`);
-      key = found;
+      return found; // already the full record, and shown by the caller's view
     } else {
       const latest = await this.versions.latestVersion(model.id, view);
       if (latest === null) throw notFound(`No versions of model with name '${name}' found`);

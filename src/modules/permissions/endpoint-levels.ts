@@ -15,22 +15,18 @@ export interface EndpointLevel {
   note?: string;
 }
 
-const exp = (key: string, method: EndpointLevel['method'], path: string, level: Level, note?: string): EndpointLevel => ({
-  key,
-  method,
-  path,
-  resource: 'experiment',
-  level,
-  ...(note ? { note } : {}),
-});
-const model = (key: string, method: EndpointLevel['method'], path: string, level: Level, note?: string): EndpointLevel => ({
-  key,
-  method,
-  path,
-  resource: 'registered_model',
-  level,
-  ...(note ? { note } : {}),
-});
+const on =
+  (resource: EndpointLevel['resource']) =>
+  (key: string, method: EndpointLevel['method'], path: string, level: Level, note?: string): EndpointLevel => ({
+    key,
+    method,
+    path,
+    resource,
+    level,
+    ...(note ? { note } : {}),
+  });
+const exp = on('experiment');
+const model = on('registered_model');
 
 const M = '/api/2.0/mlflow';
 const A = '/api/2.0/mlflow-artifacts/artifacts';

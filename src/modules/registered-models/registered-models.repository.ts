@@ -1,8 +1,7 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
-import { DELETED_STAGE } from '../model-versions/stages';
-import { FULL_VIEW, type ModelVersionRecord, RECORD_COLUMNS, type VersionView, visibleVersionsSql } from '../model-versions/model-versions.repository';
+import { FULL_VIEW, latestVersionsSql, type ModelVersionRecord, type VersionView } from '../model-versions/model-versions.repository';
 
 type JsonVersion = Omit<ModelVersionRecord, 'modelId' | 'creationTime' | 'lastUpdatedTime'> & { modelId: number; creationTime: number; lastUpdatedTime: number };
 
@@ -19,12 +18,7 @@ function detailsSql(id: Prisma.Sql, view: VersionView): Prisma.Sql {
               FROM registered_model_tags t WHERE t.model_id = ${id}), '[]') AS tags,
     COALESCE((SELECT json_agg(json_build_object('alias', a.alias, 'version', a.version) ORDER BY a.alias)
               FROM registered_model_aliases a WHERE a.model_id = ${id}), '[]') AS aliases,
-    COALESCE((SELECT json_agg(x) FROM (
-      SELECT ${RECORD_COLUMNS}
-      FROM (SELECT DISTINCT ON (v.current_stage) v.* FROM model_versions v
-            WHERE v.model_id = ${id} AND v.current_stage <> ${DELETED_STAGE} AND ${visibleVersionsSql(view)}
-            ORDER BY v.current_stage, v.version DESC) v
-      JOIN registered_models m ON m.id = v.model_id) x), '[]') AS latest`;
+    COALESCE((SELECT json_agg(x) FROM (${latestVersionsSql(Prisma.sql`v.model_id = ${id}`, undefined, view)}) x), '[]') AS latest`;
 }
 
 const toDetails = (id: bigint, r: DetailsRow): ModelDetails => ({

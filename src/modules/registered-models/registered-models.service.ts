@@ -17,7 +17,7 @@ export interface RegisteredModelSearchInput {
   pageToken?: string;
 }
 
-/** src/search's searchRegisteredModelIds, bound to the container's Prisma client. */
+/** src/search's searchRegisteredModelIds, bound to the database by the container. */
 export type SearchRegisteredModelIds = (
   input: RegisteredModelSearchInput,
   scope: VisibleScope,

@@ -102,9 +102,7 @@ export class RunsService {
 
   private async requireActiveRun(p: Principal, runId: string): Promise<RunRecord> {
     const run = await this.requireRun(p, runId, 'EDIT');
-    if (run.lifecycleStage !== 'active') {
-      throw invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
-    }
+    if (run.lifecycleStage !== 'active') throw this.failedWrite(runId, run.lifecycleStage);
     return run;
   }
 
