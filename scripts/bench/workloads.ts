@@ -37,12 +37,12 @@ export async function setup(api: BenchClient, log: Log): Promise<Ctx> {
 export async function logBatch1000(api: BenchClient, ctx: Ctx, n: number, log: Log): Promise<Row> {
   log(`log-batch of 1,000 metrics × ${n}`);
   const runId = await createRun(api, ctx.experimentId);
-  const { samples } = await timeEach(n, (i) =>
-    api.post('runs/log-batch', {
+  const body = (i: number) =>
+    JSON.stringify({
       run_id: runId,
       metrics: Array.from({ length: 1000 }, (_, j) => ({ key: `m${j % 10}`, value: Math.random(), timestamp: 1_700_000_000_000 + i, step: i * 100 + Math.floor(j / 10) })),
-    }).then(() => undefined),
-  );
+    });
+  const { samples } = await timeEach(n, (_, json) => api.postJson('runs/log-batch', json).then(() => undefined), undefined, body);
   const s = summarize(samples);
   return {
     workload: 'one log-batch of 1,000 metrics, p50',
@@ -147,7 +147,7 @@ export async function getHistory2000(api: BenchClient, ctx: Ctx, n: number, log:
  * that neither a stale plan nor autovacuum and the checkpointer working in the background are
  * measured as the service's time (a freshly loaded table is otherwise planned as empty).
  */
-async function settle(databaseUrl: string | undefined, log: Log): Promise<void> {
+export async function settle(databaseUrl: string | undefined, log: Log): Promise<void> {
   if (!databaseUrl) return;
   log('vacuuming, analyzing and checkpointing after the load');
   const db = new Client({ connectionString: databaseUrl });
@@ -353,17 +353,23 @@ export async function rawInsertReference(databaseUrl: string, n: number, log: Lo
   try {
     const { rows } = await db.query<{ id: string }>('SELECT id FROM runs LIMIT 1');
     const runId = rows[0]!.id;
-    const { samples } = await timeEach(n, async (i) => {
-      const keys = Array.from({ length: 1000 }, (_, j) => `raw${j % 10}`);
-      const values = Array.from({ length: 1000 }, () => Math.random());
-      const steps = Array.from({ length: 1000 }, (_, j) => i * 100 + Math.floor(j / 10));
-      await db.query(
-        `INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
-         SELECT $1, k, v, $2, s, false FROM unnest($3::text[], $4::float8[], $5::bigint[]) AS t(k, v, s)
-         ON CONFLICT DO NOTHING`,
-        [runId, 1_700_000_000_000 + i, keys, values, steps],
-      );
+    const rowsOf = (i: number) => ({
+      keys: Array.from({ length: 1000 }, (_, j) => `raw${j % 10}`),
+      values: Array.from({ length: 1000 }, () => Math.random()),
+      steps: Array.from({ length: 1000 }, (_, j) => i * 100 + Math.floor(j / 10)),
     });
+    const { samples } = await timeEach(
+      n,
+      async (i, { keys, values, steps }) => {
+        await db.query(
+          `INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
+           SELECT $1, k, v, $2, s, false FROM unnest($3::text[], $4::float8[], $5::bigint[]) AS t(k, v, s)`,
+          [runId, 1_700_000_000_000 + i, keys, values, steps],
+        );
+      },
+      undefined,
+      rowsOf,
+    );
     const s = summarize(samples);
     return {
       workload: 'reference: raw INSERT of the same 1,000 metric rows into PostgreSQL',

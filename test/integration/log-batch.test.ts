@@ -38,6 +38,27 @@ describe('runs/log-batch', () => {
     expect(run.data.metrics).toEqual([{ key: 'loss', value: 0.5, timestamp: 10, step: 3 }]);
   });
 
+  it('writes the rest of a batch that repeats a logged point, once (the retry that skips duplicates)', async () => {
+    const id = await newRun();
+    const point = { key: 'loss', value: 0.25, timestamp: 5, step: 1 };
+    await t.as().post(`${M}/runs/log-metric`, { run_id: id, ...point }).expect(200);
+    await t.as().post(`${M}/runs/log-metric`, { run_id: id, ...point }).expect(200);
+    await t.as()
+      .post(`${M}/runs/log-batch`, {
+        run_id: id,
+        params: [{ key: 'p', value: '1' }],
+        metrics: [{ key: 'acc', value: 0.9, timestamp: 6, step: 2 }, point],
+        tags: [{ key: 't', value: 'x' }],
+      })
+      .expect(200);
+    const rows = await t.container.prisma.metric.findMany({ where: { runId: id }, orderBy: { key: 'asc' } });
+    expect(rows.map((r) => [r.key, r.value])).toEqual([['acc', 0.9], ['loss', 0.25]]);
+    const run = (await t.as().get(`${M}/runs/get`, { run_id: id })).body.run;
+    expect(run.data.params).toEqual([{ key: 'p', value: '1' }]);
+    expect(run.data.tags).toEqual(expect.arrayContaining([{ key: 't', value: 'x' }]));
+    expect(run.data.metrics).toEqual(expect.arrayContaining([{ key: 'acc', value: 0.9, timestamp: 6, step: 2 }, { key: 'loss', value: 0.25, timestamp: 5, step: 1 }]));
+  });
+
   it('writes params, metrics and tags together; the last tag value in a batch wins', async () => {
     const id = await newRun();
     await t.as()

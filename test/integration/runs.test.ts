@@ -92,11 +92,14 @@ describe('runs', () => {
     await a.post(`${M}/runs/log-metric`, { run_id: id, key: 'inf', value: 'Infinity', timestamp: 1 }).expect(200);
     await a.post(`${M}/runs/log-metric`, { run_id: id, key: 'ninf', value: '-Infinity', timestamp: 1 }).expect(200);
     await a.post(`${M}/runs/log-metric`, { run_id: id, key: 'exact', value: 0.30000000000000004, timestamp: 1 }).expect(200);
+    // Exponent forms and the smallest subnormal survive the JSON hand-over to PostgreSQL too.
+    const extremes = { tiny: 5e-324, big: 1e21, neg: -2.5e-8 };
+    await a.post(`${M}/runs/log-batch`, { run_id: id, metrics: Object.entries(extremes).map(([key, value]) => ({ key, value, timestamp: 1 })) }).expect(200);
     const hist = (await a.get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'nan' }).expect(200)).body;
     expect(hist.metrics).toEqual([{ key: 'nan', value: 'NaN', timestamp: 1, step: 0 }]);
     const run = (await a.get(`${M}/runs/get`, { run_id: id })).body.run;
     const byKey = Object.fromEntries(run.data.metrics.map((m: { key: string; value: unknown }) => [m.key, m.value]));
-    expect(byKey).toEqual({ nan: 'NaN', inf: 1.7976931348623157e308, ninf: -1.7976931348623157e308, exact: 0.30000000000000004 });
+    expect(byKey).toEqual({ nan: 'NaN', inf: 1.7976931348623157e308, ninf: -1.7976931348623157e308, exact: 0.30000000000000004, ...extremes });
   });
 
   it.each([

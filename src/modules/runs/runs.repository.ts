@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
+import { DatabaseError } from 'pg';
 import type { SqlExecutor } from '../../db/sql';
 
 export interface RunRecord {
@@ -77,6 +78,71 @@ export function toStoredValue(v: number): { value: number; isNan: boolean } {
   if (v === Infinity) return { value: MAX_DOUBLE, isNan: false };
   if (v === -Infinity) return { value: -MAX_DOUBLE, isNan: false };
   return { value: v, isNan: false };
+}
+
+/** PostgreSQL's unique_violation on the metric history's primary key: the point is already logged. */
+const isDuplicateMetric = (err: unknown): boolean =>
+  err instanceof DatabaseError && err.code === '23505' && err.constraint === 'metrics_pkey';
+
+/**
+ * The log-batch statement (RunsRepository.logBatch), holding only the parts the batch needs: a
+ * log-metric is the run check and two inserts. That makes at most 16 statement texts, each prepared
+ * once per connection.
+ */
+function logBatchStatement(
+  runId: string,
+  metrics: MetricRow[],
+  latest: MetricRow[],
+  params: Array<{ key: string; value: string }>,
+  tags: Array<{ key: string; value: string }>,
+  skipDuplicates: boolean,
+): Prisma.Sql {
+  const keys = (rows: Array<{ key: string }>) => rows.map((r) => r.key);
+  const values = (rows: Array<{ value: string }>) => rows.map((r) => r.value);
+  // Metric rows go in as one JSON document: JSON.stringify writes each double's shortest exact form,
+  // and json_to_recordset reads it back exactly, with no string per value on either side.
+  const metricRows = (m: MetricRow[]) =>
+    Prisma.sql`json_to_recordset(${JSON.stringify(m)}::json) AS t(key text, value float8, timestamp bigint, step bigint, "isNan" boolean)`;
+  const ctes: Prisma.Sql[] = [Prisma.sql`run AS (SELECT lifecycle_stage FROM runs WHERE id = ${runId})`];
+  if (params.length > 0) {
+    ctes.push(
+      Prisma.sql`p_in AS (SELECT * FROM unnest(${keys(params)}::text[], ${values(params)}::text[]) AS t(key, value))`,
+      Prisma.sql`p_conflict AS (
+        SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
+        WHERE p.value <> i.value)`,
+      Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active' AND NOT EXISTS (SELECT 1 FROM p_conflict))`,
+      Prisma.sql`p_ins AS (
+        INSERT INTO params (run_id, key, value) SELECT ${runId}, key, value FROM p_in WHERE EXISTS (SELECT 1 FROM go)
+        ON CONFLICT DO NOTHING)`,
+    );
+  } else {
+    ctes.push(Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active')`);
+  }
+  if (metrics.length > 0) {
+    ctes.push(
+      Prisma.sql`m_ins AS (
+        INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
+        SELECT ${runId}, key, value, timestamp, step, "isNan" FROM ${metricRows(metrics)} WHERE EXISTS (SELECT 1 FROM go)
+        ${skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty})`,
+      Prisma.sql`l_ins AS (
+        INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan)
+        SELECT ${runId}, key, value, timestamp, step, "isNan" FROM ${metricRows(latest)} WHERE EXISTS (SELECT 1 FROM go)
+        ON CONFLICT (run_id, key) DO UPDATE
+          SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
+          WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value))`,
+    );
+  }
+  if (tags.length > 0) {
+    ctes.push(Prisma.sql`t_ins AS (
+      INSERT INTO run_tags (run_id, key, value)
+      SELECT ${runId}, key, value FROM unnest(${keys(tags)}::text[], ${values(tags)}::text[]) AS t(key, value)
+      WHERE EXISTS (SELECT 1 FROM go)
+      ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value)`);
+  }
+  const conflicts = params.length > 0 ? Prisma.sql`UNION ALL SELECT 'conflict', key, old, new FROM p_conflict` : Prisma.empty;
+  return Prisma.sql`
+    WITH ${Prisma.join(ctes, ',\n')}
+    SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run ${conflicts}`;
 }
 
 export class RunsRepository {
@@ -181,6 +247,10 @@ export class RunsRepository {
    * active (its lifecycle stage is returned, null if it does not exist), nor if a param would
    * change value (the conflicting keys are returned).
    * `latest` must hold at most one point per key; `tags` at most one value per key.
+   *
+   * Metric points are first inserted plainly: skipping duplicates with ON CONFLICT costs a
+   * speculative insertion per row (a fifth of a 1,000-point batch). Only when a point already
+   * exists does the statement fail as a whole, writing nothing, and run again skipping duplicates.
    */
   async logBatch(
     runId: string,
@@ -189,53 +259,17 @@ export class RunsRepository {
     params: Array<{ key: string; value: string }>,
     tags: Array<{ key: string; value: string }>,
   ): Promise<{ lifecycleStage: string | null; conflicts: Array<{ key: string; old: string; new: string }> }> {
-    // Numbers travel as text (SqlExecutor).
-    const col = <T>(rows: T[], f: (r: T) => string | number | boolean) => rows.map((r) => String(f(r)));
-    const metricRows = (m: MetricRow[]) => Prisma.sql`
-      unnest(${col(m, (x) => x.key)}::text[], ${col(m, (x) => x.value)}::text[]::float8[], ${col(m, (x) => x.timestamp)}::text[]::bigint[],
-             ${col(m, (x) => x.step)}::text[]::bigint[], ${col(m, (x) => x.isNan)}::text[]::boolean[]) AS t(key, value, ts, step, is_nan)`;
-    // Only the parts the batch needs (a log-metric is the run check and two inserts): at most eight
-    // statement texts, each prepared once per connection.
-    const ctes: Prisma.Sql[] = [Prisma.sql`run AS (SELECT lifecycle_stage FROM runs WHERE id = ${runId})`];
-    if (params.length > 0) {
-      ctes.push(
-        Prisma.sql`p_in AS (SELECT * FROM unnest(${col(params, (p) => p.key)}::text[], ${col(params, (p) => p.value)}::text[]) AS t(key, value))`,
-        Prisma.sql`p_conflict AS (
-          SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
-          WHERE p.value <> i.value)`,
-        Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active' AND NOT EXISTS (SELECT 1 FROM p_conflict))`,
-        Prisma.sql`p_ins AS (
-          INSERT INTO params (run_id, key, value) SELECT ${runId}, key, value FROM p_in WHERE EXISTS (SELECT 1 FROM go)
-          ON CONFLICT DO NOTHING)`,
+    const write = (skipDuplicates: boolean) =>
+      this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>(
+        logBatchStatement(runId, metrics, latest, params, tags, skipDuplicates),
       );
-    } else {
-      ctes.push(Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active')`);
+    let rows;
+    try {
+      rows = await write(false);
+    } catch (err) {
+      if (!isDuplicateMetric(err)) throw err;
+      rows = await write(true);
     }
-    if (metrics.length > 0) {
-      ctes.push(
-        Prisma.sql`m_ins AS (
-          INSERT INTO metrics (run_id, key, value, timestamp, step, is_nan)
-          SELECT ${runId}, key, value, ts, step, is_nan FROM ${metricRows(metrics)} WHERE EXISTS (SELECT 1 FROM go)
-          ON CONFLICT DO NOTHING)`,
-        Prisma.sql`l_ins AS (
-          INSERT INTO latest_metrics (run_id, key, value, timestamp, step, is_nan)
-          SELECT ${runId}, key, value, ts, step, is_nan FROM ${metricRows(latest)} WHERE EXISTS (SELECT 1 FROM go)
-          ON CONFLICT (run_id, key) DO UPDATE
-            SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
-            WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value))`,
-      );
-    }
-    if (tags.length > 0) {
-      ctes.push(Prisma.sql`t_ins AS (
-        INSERT INTO run_tags (run_id, key, value)
-        SELECT ${runId}, key, value FROM unnest(${col(tags, (t) => t.key)}::text[], ${col(tags, (t) => t.value)}::text[]) AS t(key, value)
-        WHERE EXISTS (SELECT 1 FROM go)
-        ON CONFLICT (run_id, key) DO UPDATE SET value = EXCLUDED.value)`);
-    }
-    const conflicts = params.length > 0 ? Prisma.sql`UNION ALL SELECT 'conflict', key, old, new FROM p_conflict` : Prisma.empty;
-    const rows = await this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>`
-      WITH ${Prisma.join(ctes, ',\n')}
-      SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run ${conflicts}`;
     return {
       lifecycleStage: rows.find((r) => r.kind === 'run')?.key ?? null,
       conflicts: rows.filter((r) => r.kind === 'conflict'),
