@@ -19,16 +19,22 @@ export function createApp(c: Container): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', c.config.trustProxy);
   app.set('query parser', 'simple');
+  // No hash of every JSON body for an ETag: MLflow's API sends none, and the serving routes set
+  // their own (the version they name) and answer If-None-Match themselves.
+  app.set('etag', false);
+  const logRequests = c.logger.isLevelEnabled('debug');
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.headers['x-request-id'];
     req.id = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
     res.setHeader('X-Request-Id', req.id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      c.logger.debug({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
-    });
+    if (logRequests) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        c.logger.debug({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+      });
+    }
     next();
   });
 

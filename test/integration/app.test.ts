@@ -20,6 +20,12 @@ describe('service basics', () => {
     expect(res.body).toEqual({ error_code: 'ENDPOINT_NOT_FOUND', message: expect.any(String) });
   });
 
+  it('sends API answers without an ETag, as MLflow does (no hash of every body)', async () => {
+    const res = await t.as().get('/api/2.0/mlflow/experiments/get', { experiment_id: '0' }).expect(200);
+    expect(res.headers.etag).toBeUndefined();
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
   it('refuses POST without application/json', async () => {
     const res = await t.http
       .post('/api/2.0/mlflow/experiments/create')
