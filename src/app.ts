@@ -12,6 +12,8 @@ import { artifactsProxyRoutes } from './modules/artifacts/artifacts.routes';
 const { version } = require('../package.json') as { version: string };
 
 const API_PREFIXES = ['/api', '/ajax-api'];
+/** Where requests may change a registered model, its tags, aliases or versions. */
+const REGISTRY_WRITE_PATHS = API_PREFIXES.flatMap((p) => [`${p}/2.0/mlflow/registered-models`, `${p}/2.0/mlflow/model-versions`, `${p}/2.0/registry/models`]);
 
 /** Builds the HTTP app; never listens (main.ts and the tests do). */
 export function createApp(c: Container): Express {
@@ -46,6 +48,16 @@ export function createApp(c: Container): Express {
   });
 
   app.use(API_PREFIXES, authenticate(c.tokens));
+  // The registered-model cache neither serves nor keeps anything while such a request runs, so a
+  // client reads its own writes at once. (Other replicas' writes reach it as notifications.)
+  app.use(REGISTRY_WRITE_PATHS, (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const done = c.beginRegistryWrite();
+      res.once('finish', done);
+      res.once('close', done);
+    }
+    next();
+  });
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
   // Serving first: its multipart upload must reach multer before the audit router's JSON body parser.
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], servingRoutes(c), auditRoutes(c));

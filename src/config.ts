@@ -29,6 +29,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  REGISTERED_MODEL_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   JWT_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -63,6 +64,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Registered models kept in memory for registered-models/get; 0 turns the cache off. */
+  registeredModelCacheSize: number;
   logLevel: string;
   jwt: {
     /** HS256 shared secret; undefined with a public key, or until main.ts generates one. */
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    registeredModelCacheSize: e.REGISTERED_MODEL_CACHE_SIZE,
     logLevel: e.LOG_LEVEL,
     jwt: { secret: e.JWT_SECRET, publicKey: e.JWT_PUBLIC_KEY, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
     adminUsers: e.ADMIN_USERS,

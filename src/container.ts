@@ -1,7 +1,9 @@
 import type { Config } from './config';
+import { ChangeFeed } from './db/change-feed';
 import { createDatabase, type PrismaClient } from './db/prisma';
 import { createTokenVerifier, type TokenVerifier } from './http/authenticate';
 import { type Clock, systemClock } from './lib/clock';
+import { InvalidatedCache } from './lib/invalidated-cache';
 import type { Logger } from './logger';
 import { AuditRepository } from './modules/audit/audit.repository';
 import { AuditService } from './modules/audit/audit.service';
@@ -24,7 +26,7 @@ import type { ArtifactStore } from './storage/artifact-store';
 import { ModelVersionsRepository } from './modules/model-versions/model-versions.repository';
 import { ModelVersionsService } from './modules/model-versions/model-versions.service';
 import { RegisteredModelsRepository } from './modules/registered-models/registered-models.repository';
-import { RegisteredModelsService } from './modules/registered-models/registered-models.service';
+import { type FoundModel, RegisteredModelsService } from './modules/registered-models/registered-models.service';
 import { RegistryAccess } from './modules/registered-models/registry-access';
 import { searchModelVersionKeys, searchRegisteredModelIds } from './search/registry-search';
 import { createArtifactStore } from './storage/create-artifact-store';
@@ -50,6 +52,10 @@ export interface Container {
   registeredModels: RegisteredModelsService;
   modelVersions: ModelVersionsService;
   artifacts: ArtifactsService;
+  /** Marks a request that may change registered models; call the result when it has finished. */
+  beginRegistryWrite(): () => void;
+  /** The LISTEN connection that keeps the registered-model cache fresh (absent when it is off). */
+  registryChanges?: ChangeFeed;
   dispose(): Promise<void>;
 }
 
@@ -69,10 +75,18 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const grants = new GrantsService(new GrantsRepository(prisma), permissions, experiments, audit, clock);
   const artifactStore = await createArtifactStore(config);
   const loggedModels = new LoggedModelsService(new LoggedModelsRepository(prisma), experiments, runs, permissions, artifactStore, clock, (q, scope) => searchLoggedModelIds(database.sql.adhoc, q, scope));
+  // Registered models as read for registered-models/get, kept fresh by the registry_changed
+  // notifications (migration 20261125090000) and by this process's own writes.
+  let registryChanges: ChangeFeed | undefined;
+  const modelCache = new InvalidatedCache<FoundModel>(config.registeredModelCacheSize, () => registryChanges?.live ?? false);
+  if (config.registeredModelCacheSize > 0) {
+    registryChanges = new ChangeFeed(options.databaseUrl, 'registry_changed', logger, () => modelCache.invalidate());
+    await registryChanges.start();
+  }
   const modelRepo = new RegisteredModelsRepository(prisma, database.sql);
   const versionRepo = new ModelVersionsRepository(prisma, database.sql);
   const registryAccess = new RegistryAccess(modelRepo, permissions, config.protectedAliases);
-  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope));
+  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope), modelCache);
   const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
   const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope));
   const serving = new ServingService(modelVersions, registeredModels, permissions, artifactStore, config.limits.uploadBytes);
@@ -95,7 +109,10 @@ export async function createContainer(config: Config, logger: Logger, options: C
     registeredModels,
     modelVersions,
     artifacts,
+    beginRegistryWrite: () => modelCache.beginWrite(),
+    registryChanges,
     async dispose() {
+      await registryChanges?.close();
       await artifactStore.close();
       await database.close();
     },

@@ -1,6 +1,7 @@
 /**
- * A Map that forgets its oldest entries past `max`: for facts that never change once known (a run's
- * experiment), so every replica may keep its own copy without invalidation.
+ * A Map that forgets its oldest entries past `max`. Alone, for facts that never change once known
+ * (a run's experiment, a verified token), so every replica may keep its own copy without
+ * invalidation; InvalidatedCache builds on it for facts that do change.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, V>();
@@ -9,6 +10,10 @@ export class BoundedCache<K, V> {
 
   get(key: K): V | undefined {
     return this.entries.get(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 
   delete(key: K): void {

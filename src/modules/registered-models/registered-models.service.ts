@@ -23,6 +23,16 @@ export type SearchRegisteredModelIds = (
   scope: VisibleScope,
 ) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
 
+/** A registered model as registered-models/get reads it: the row and what all but USE callers see. */
+export type FoundModel = { row: RegisteredModelRow; details: ModelDetails };
+
+/** Where registered-models/get may find a model it read before (InvalidatedCache in the service). */
+export interface ModelCache {
+  read(name: string, load: () => Promise<FoundModel | null>): Promise<FoundModel | null>;
+}
+
+const uncached: ModelCache = { read: (_name, load) => load() };
+
 const inScope = (scope: VisibleScope, id: string) =>
   scope.kind === 'all' ? true : scope.kind === 'except' ? !scope.ids.includes(id) : scope.ids.includes(id);
 
@@ -39,6 +49,7 @@ export class RegisteredModelsService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly search: SearchRegisteredModelIds,
+    private readonly cache: ModelCache = uncached,
   ) {}
 
   async create(p: Principal, input: { name: string; description?: string; tags: Tag[] }): Promise<RegisteredModelRecord> {
@@ -57,9 +68,13 @@ export class RegisteredModelsService {
     return this.record(row, []);
   }
 
-  /** One query for the model and what it shows to all but USE callers; a USE caller's view is read again. */
+  /**
+   * One query for the model and what it shows to all but USE callers, or none when the cache has it;
+   * a USE caller's view is read again.
+   */
   async get(p: Principal, name: string): Promise<RegisteredModelRecord> {
-    const found = await this.models.findByNameWithDetails(name);
+    // The permission check is never cached: only the model as read is.
+    const found = await this.cache.read(name, () => this.models.findByNameWithDetails(name));
     if (!found) throw modelNotFound(name);
     const { model, view } = await this.access.authorize(p, found.row, 'USE');
     if (view.restrictedModelIds.length > 0) return this.record(model, view.restrictedModelIds);
@@ -211,7 +226,7 @@ export class RegisteredModelsService {
       ...r,
       tags: details.get(r.id)?.tags ?? [],
       aliases: visibleAliases.filter((a) => a.modelId === r.id),
-      latestVersions: (details.get(r.id)?.latest ?? []).sort(byStage),
+      latestVersions: [...(details.get(r.id)?.latest ?? [])].sort(byStage),
     }));
   }
 }
