@@ -34,7 +34,6 @@ async function main(): Promise<void> {
   try {
     const ctx = await w.setup(api, log);
     rows.push(await w.logBatch1000(api, ctx, Math.max(10, Math.round(200 * scale)), log));
-    await w.settle(databaseUrl, log);
     rows.push(await w.runLifecycle(api, ctx, Math.max(20, Math.round(500 * scale)), log));
     rows.push(await w.concurrentLogMetric(api, ctx, quick ? 3 : 10, log));
     rows.push(await w.getHistory2000(api, ctx, Math.max(10, Math.round(100 * scale)), log));
