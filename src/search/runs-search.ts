@@ -35,18 +35,38 @@ const NUMERIC_ATTRS: Record<string, string> = {
   Created: 'r.start_time',
 };
 
-function runCondition(c: Comparison): Prisma.Sql {
+const KEYED_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'run_tags' } as const;
+type KeyedEntity = keyof typeof KEYED_TABLES;
+const isKeyed = (entity: string): entity is KeyedEntity => entity in KEYED_TABLES;
+
+/** The order_by joins, by entity and key: a filter on the same key reads the joined row. */
+type JoinedKeys = Map<string, Prisma.Sql>;
+const joinedKey = (entity: KeyedEntity, key: string) => `${entity}\u0000${key}`;
+
+/**
+ * A metric, param or tag comparison on one row of its table (alias `t`). A run has at most one row
+ * per key, so the comparison holds of a run exactly when its row exists and matches: a run without
+ * the metric (or with NaN) never matches.
+ */
+function keyedCondition(c: Comparison & { entity: KeyedEntity }, t: Prisma.Sql): Prisma.Sql {
+  if (c.entity === 'metric') {
+    expectNumber(c, 'metric');
+    return Prisma.sql`NOT ${t}.is_nan AND ${compare(Prisma.sql`${t}.value`, c.comparator, c.value)}`;
+  }
+  expectString(c, c.entity);
+  return compare(Prisma.sql`${t}.value`, c.comparator, c.value);
+}
+
+function runCondition(c: Comparison, joined: JoinedKeys): Prisma.Sql {
+  if (isKeyed(c.entity)) {
+    const keyed = c as Comparison & { entity: KeyedEntity };
+    // Ordered by the same key: that LEFT JOIN already holds the row, so no second lookup.
+    const alias = joined.get(joinedKey(keyed.entity, c.key));
+    if (alias) return keyedCondition(keyed, alias);
+    const table = Prisma.raw(KEYED_TABLES[keyed.entity]);
+    return Prisma.sql`EXISTS (SELECT 1 FROM ${table} k WHERE k.run_id = r.id AND k.key = ${c.key} AND ${keyedCondition(keyed, Prisma.raw('k'))})`;
+  }
   switch (c.entity) {
-    case 'metric':
-      expectNumber(c, 'metric');
-      // Compares the latest value; a run without the metric (or with NaN) never matches.
-      return Prisma.sql`EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.id AND m.key = ${c.key} AND NOT m.is_nan AND ${compare(Prisma.sql`m.value`, c.comparator, c.value)})`;
-    case 'param':
-      expectString(c, 'param');
-      return Prisma.sql`EXISTS (SELECT 1 FROM params p WHERE p.run_id = r.id AND p.key = ${c.key} AND ${compare(Prisma.sql`p.value`, c.comparator, c.value)})`;
-    case 'tag':
-      expectString(c, 'tag');
-      return Prisma.sql`EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)})`;
     case 'dataset': {
       const ops = [...STRING_OPS, 'IN', 'NOT IN'] as const;
       expectString(c, 'dataset attribute', ops);
@@ -76,17 +96,17 @@ function runCondition(c: Comparison): Prisma.Sql {
   }
 }
 
-const ORDER_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'run_tags' } as const;
 // Columns that are never NULL sort without NULLS LAST, so the runs indexes can produce the order.
 const NOT_NULL = new Set(['r.id', 'r.name', 'r.status', 'r.user_id', 'r.artifact_uri', 'r.start_time']);
 
 /** An ORDER BY term, and for metrics, params and tags the LEFT JOIN that supplies the value. */
-function runOrder(o: OrderClause, i: number): { join?: Prisma.Sql; term: Prisma.Sql } {
+function runOrder(o: OrderClause, i: number): { join?: Prisma.Sql; joined?: [string, Prisma.Sql]; term: Prisma.Sql } {
   const dir = direction(o.ascending);
-  if (o.entity === 'metric' || o.entity === 'param' || o.entity === 'tag') {
+  if (isKeyed(o.entity)) {
     const alias = Prisma.raw(`o${i}`);
     return {
-      join: Prisma.sql`LEFT JOIN ${Prisma.raw(ORDER_TABLES[o.entity])} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${o.key}`,
+      join: Prisma.sql`LEFT JOIN ${Prisma.raw(KEYED_TABLES[o.entity])} ${alias} ON ${alias}.run_id = r.id AND ${alias}.key = ${o.key}`,
+      joined: [joinedKey(o.entity, o.key), alias],
       term: Prisma.sql`${alias}.value ${dir} NULLS LAST`, // runs without the key sort last
     };
   }
@@ -109,8 +129,9 @@ export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: nu
   const where: Prisma.Sql[] = [inExperiments, scopeSql(scope, Prisma.sql`r.experiment_id`)];
   if (q.runViewType === 'ACTIVE_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'active'`);
   if (q.runViewType === 'DELETED_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'deleted'`);
-  where.push(...parseFilter(q.filter).map(runCondition));
   const orders = parseOrderBy(q.orderBy).map(runOrder);
+  const joined: JoinedKeys = new Map(orders.flatMap((o) => (o.joined ? [o.joined] : [])));
+  where.push(...parseFilter(q.filter).map((c) => runCondition(c, joined)));
   const joins = orders.flatMap((o) => (o.join ? [o.join] : []));
   const order = [...orders.map((o) => o.term), Prisma.sql`r.start_time DESC`, Prisma.sql`r.id ASC`];
   return Prisma.sql`

@@ -73,6 +73,28 @@ describe('runs/search', () => {
     expect(await search({ order_by: ['run_name ASC'] })).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
 
+  it.each([
+    ['metrics.rmse < 0.6', ['metrics.rmse DESC'], ['r3', 'r2']],
+    ['metrics.rmse > 0.2 AND metrics.rmse < 0.8', ['metrics.rmse ASC'], ['r2', 'r3']],
+    ['metrics.rmse != 0.5', ['metrics.rmse ASC'], ['r2', 'r1']],
+    ["params.model != 'linear'", ['params.model DESC'], ['r3', 'r2', 'r1']],
+    ["tags.team = 'churn' AND params.model LIKE '%'", ['tags.team', 'params.model'], ['r4', 'r3']],
+  ])('filters with %s while ordering by the same key %j (one lookup, same runs)', async (filter, orderBy, expected) => {
+    expect(await search({ filter, order_by: orderBy })).toEqual(expected);
+  });
+
+  it('never matches a NaN metric, whether or not it orders by that metric', async () => {
+    const other = (await t.as().post(`${M}/experiments/create`, { name: 'search-nan' }).expect(200)).body.experiment_id;
+    for (const [name, value] of [['nan', 'NaN'], ['low', 0.1]] as const) {
+      const run = (await t.as().post(`${M}/runs/create`, { experiment_id: other, run_name: name }).expect(200)).body.run;
+      await t.as().post(`${M}/runs/log-metric`, { run_id: run.info.run_id, key: 'rmse', value, timestamp: 1 }).expect(200);
+    }
+    for (const order_by of [[], ['metrics.rmse ASC']]) {
+      const res = await t.as().post(`${M}/runs/search`, { experiment_ids: [other], filter: 'metrics.rmse < 0.6', order_by }).expect(200);
+      expect(res.body.runs.map((r: { info: { run_name: string } }) => r.info.run_name)).toEqual(['low']);
+    }
+  });
+
   it('pages with max_results and page tokens', async () => {
     const first = await t.as().post(`${M}/runs/search`, { experiment_ids: [exp], max_results: 3 }).expect(200);
     expect(first.body.runs).toHaveLength(3);
