@@ -11,11 +11,12 @@ const NUMBER_STRING = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** A required non-empty string: empty counts as missing, as in MLflow. */
 export const requiredString = () => z.string().min(1);
 
+const INT64_MESSAGE = 'must be an integer within ±2^53, as a number or a decimal string';
+const isSafeInteger = (n: number) => Number.isSafeInteger(n);
+
+// Numbers pass through untransformed: a 1,000-metric log-batch validates 2,000 of these.
 export const int64 = () =>
-  z
-    .union([z.number().int(), z.string().regex(INT_STRING)])
-    .transform((v) => Number(v))
-    .refine((n) => Number.isSafeInteger(n), 'must be an integer within ±2^53');
+  z.union([z.number().int(), z.string().regex(INT_STRING).transform(Number).refine(isSafeInteger, INT64_MESSAGE)], { error: INT64_MESSAGE });
 
 export const double = () =>
   z.union([

@@ -104,6 +104,12 @@ describe('runs/log-batch', () => {
     expect(await t.container.prisma.param.count({ where: { runId: id } })).toBe(0);
   });
 
+  it.each([['soon'], [1.5], ['99999999999999999999']])('refuses the timestamp %j, saying what an int64 must be', async (timestamp) => {
+    const id = await newRun();
+    const res = await t.as().post(`${M}/runs/log-batch`, { run_id: id, metrics: [{ key: 'm', value: 1, timestamp }] }).expect(400);
+    expect(res.body).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("for parameter 'metrics.0.timestamp' supplied: must be an integer within ±2^53") });
+  });
+
   it('refuses a body over 1,000,000 bytes', async () => {
     const id = await newRun();
     const tags = Array.from({ length: 100 }, (_, i) => ({ key: `t${i}`, value: 'x'.repeat(7990) }));
