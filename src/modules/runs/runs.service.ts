@@ -37,12 +37,19 @@ function validateTag(key: string, value: string): void {
   validateLength(`Tag value for key '${key}'`, value, LIMITS.runTagValueLength);
 }
 
-function validateMetric(m: MetricInput): void {
-  validateKey('metric', m.key);
+/** `checkedKeys`: keys of this batch already validated (a batch repeats a few keys many times). */
+function validateMetric(m: MetricInput, checkedKeys: Set<string>): void {
+  if (!checkedKeys.has(m.key)) {
+    validateKey('metric', m.key);
+    checkedKeys.add(m.key);
+  }
   if (m.timestamp < 0) throw invalidParameter(`Invalid timestamp ${m.timestamp} for metric '${m.key}': must be non-negative.`);
 }
 
-const toRow = (m: MetricInput): MetricRow => ({ key: m.key, timestamp: m.timestamp, step: m.step ?? 0, ...toStoredValue(m.value) });
+const toRow = (m: MetricInput): MetricRow => {
+  const { value, isNan } = toStoredValue(m.value);
+  return { key: m.key, value, timestamp: m.timestamp, step: m.step ?? 0, isNan };
+};
 
 /** Per key, the point that is greatest by (step, timestamp, value): what latest_metrics keeps. */
 function latestPerKey(rows: MetricRow[]): MetricRow[] {
@@ -187,7 +194,8 @@ export class RunsService {
     if (tags.length > LIMITS.logBatchTags) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchTags} tags. Got ${tags.length} tags.`);
     const total = metrics.length + params.length + tags.length;
     if (total > LIMITS.logBatchTotal) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchTotal} metrics, params and tags in total. Got ${total}.`);
-    metrics.forEach(validateMetric);
+    const checkedKeys = new Set<string>();
+    for (const m of metrics) validateMetric(m, checkedKeys);
     const seen = new Set<string>();
     for (const prm of params) {
       validateParam(prm.key, prm.value);
