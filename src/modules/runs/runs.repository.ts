@@ -84,19 +84,20 @@ export function toStoredValue(v: number): { value: number; isNan: boolean } {
 const isDuplicateMetric = (err: unknown): boolean =>
   err instanceof DatabaseError && err.code === '23505' && err.constraint === 'metrics_pkey';
 
+interface BatchRows {
+  metrics: MetricRow[];
+  latest: MetricRow[];
+  params: Array<{ key: string; value: string }>;
+  tags: Array<{ key: string; value: string }>;
+}
+
 /**
  * The log-batch statement (RunsRepository.logBatch), holding only the parts the batch needs: a
  * log-metric is the run check and two inserts. That makes at most 16 statement texts, each prepared
  * once per connection.
  */
-function logBatchStatement(
-  runId: string,
-  metrics: MetricRow[],
-  latest: MetricRow[],
-  params: Array<{ key: string; value: string }>,
-  tags: Array<{ key: string; value: string }>,
-  skipDuplicates: boolean,
-): Prisma.Sql {
+function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: boolean): Prisma.Sql {
+  const { metrics, latest, params, tags } = batch;
   const keys = (rows: Array<{ key: string }>) => rows.map((r) => r.key);
   const values = (rows: Array<{ value: string }>) => rows.map((r) => r.value);
   // Metric rows go in as one JSON document: JSON.stringify writes each double's shortest exact form,
@@ -261,7 +262,7 @@ export class RunsRepository {
   ): Promise<{ lifecycleStage: string | null; conflicts: Array<{ key: string; old: string; new: string }> }> {
     const write = (skipDuplicates: boolean) =>
       this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>(
-        logBatchStatement(runId, metrics, latest, params, tags, skipDuplicates),
+        logBatchStatement(runId, { metrics, latest, params, tags }, skipDuplicates),
       );
     let rows;
     try {
