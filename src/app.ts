@@ -13,7 +13,7 @@ const { version } = require('../package.json') as { version: string };
 
 const API_PREFIXES = ['/api', '/ajax-api'];
 /** Where requests may change a registered model, its tags, aliases or versions. */
-const REGISTRY_WRITE_PATHS = API_PREFIXES.flatMap((p) => [`${p}/2.0/mlflow/registered-models`, `${p}/2.0/mlflow/model-versions`, `${p}/2.0/registry/models`]);
+const REGISTRY_WRITE_PATH = /^\/(api|ajax-api)\/2\.0\/(mlflow\/(registered-models|model-versions)|registry\/models)\//i;
 
 /** Builds the HTTP app; never listens (main.ts and the tests do). */
 export function createApp(c: Container): Express {
@@ -50,8 +50,8 @@ export function createApp(c: Container): Express {
   app.use(API_PREFIXES, authenticate(c.tokens));
   // The registered-model cache neither serves nor keeps anything while such a request runs, so a
   // client reads its own writes at once. (Other replicas' writes reach it as notifications.)
-  app.use(REGISTRY_WRITE_PATHS, (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && REGISTRY_WRITE_PATH.test(req.path)) {
       const done = c.beginRegistryWrite();
       res.once('finish', done);
       res.once('close', done);
