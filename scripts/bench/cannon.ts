@@ -2,10 +2,11 @@
 // makes does not depend on what the benchmark's own process did before (its heap, the 50 MB
 // payloads, its timers). Runs 2 untimed seconds of the same load (JIT warm-up), then the timed run,
 // and prints the figures the table needs as JSON.
-// usage: cannon.ts <autocannon options as JSON, plus logMetricRunId for the log-metric row>
+// usage: BENCH_CANNON=<autocannon options as JSON, plus logMetricRunId for the log-metric row> cannon.ts
+// (in the environment: the options carry the token)
 import autocannon from 'autocannon';
 
-const { logMetricRunId, ...opts } = JSON.parse(process.argv[2]!) as autocannon.Options & { logMetricRunId?: string };
+const { logMetricRunId, ...opts } = JSON.parse(process.env.BENCH_CANNON ?? '{}') as autocannon.Options & { logMetricRunId?: string };
 if (logMetricRunId) {
   // Every log-metric a new point (a repeated one is a different path: the retry that skips it).
   let seq = 0;

@@ -1,13 +1,14 @@
 // The physical reference for the concurrent GET row: the least an authenticated JSON GET can do on
 // this machine with this stack (Express, jsonwebtoken, pg), in its own process like the service.
 // GET /auth verifies the bearer token and answers; GET /query also runs one trivial query.
-// usage: ceiling-server.ts <database url> <secret>; prints the port once listening.
+// usage: BENCH_DATABASE_URL=<database url> BENCH_SECRET=<secret> ceiling-server.ts; prints the port once listening.
 import { createSecretKey } from 'node:crypto';
 import express from 'express';
 import jwt from 'jsonwebtoken';
 import { Pool } from 'pg';
 
-const [databaseUrl, secret] = process.argv.slice(2) as [string, string];
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? '';
+const secret = process.env.BENCH_SECRET ?? '';
 const key = createSecretKey(Buffer.from(secret, 'utf8'));
 const pool = new Pool({ connectionString: databaseUrl, max: 20 });
 const app = express();

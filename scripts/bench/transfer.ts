@@ -1,11 +1,12 @@
 // A separate process for the artifact rows: it moves the bytes and nothing else, so the
 // benchmark's own heap and event loop (autocannon, 50 MB payload buffers) do not slow the client
 // side of the measurement. Prints the per-request milliseconds of the uploads and downloads as JSON.
-// usage: transfer.ts <url> <token> <bytes> <n>
+// usage: BENCH_TOKEN=<token> transfer.ts <url> <bytes> <n>
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 
-const [url, token, bytes, count] = process.argv.slice(2) as [string, string, string, string];
+const [url, bytes, count] = process.argv.slice(2) as [string, string, string];
+const token = process.env.BENCH_TOKEN ?? '';
 const size = Number(bytes);
 const payload = randomBytes(size);
 

@@ -82,7 +82,7 @@ export async function runLifecycle(api: BenchClient, ctx: Ctx, n: number, log: L
 
 /** Runs a load in a fresh process (cannon.ts): 2 untimed seconds of it, then the timed run. */
 function cannon(opts: autocannon.Options & { logMetricRunId?: string }): Promise<CannonFigures> {
-  return runChild<CannonFigures>('cannon.ts', [JSON.stringify(opts)]);
+  return runChild<CannonFigures>('cannon.ts', [], { BENCH_CANNON: JSON.stringify(opts) });
 }
 
 function cannonDetail(r: CannonFigures): string {
@@ -232,7 +232,7 @@ export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataD
   const key = `${ctx.experimentId}/${ctx.runId}/artifacts/bench.bin`;
   const url = `${api.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${key}`;
   log(`50 MB artifact upload and download × ${n}, from a separate client process`);
-  const { up, down } = await runChild<{ up: number[]; down: number[] }>('transfer.ts', [url, api.token, String(size), String(n)]);
+  const { up, down } = await runChild<{ up: number[]; down: number[] }>('transfer.ts', [url, String(size), String(n)], { BENCH_TOKEN: api.token });
   const payload = randomBytes(size);
   // Physical reference: the same bytes written and copied on the same disk as the local store.
   const dir = fs.mkdtempSync(path.join(dataDir ?? os.tmpdir(), 'raw-'));
@@ -268,14 +268,18 @@ export async function artifacts50mb(api: BenchClient, ctx: Ctx, n: number, dataD
 }
 
 /** One of this folder's scripts in a Node process of its own; its stdout is piped to us. */
-function spawnScript(script: string, args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs a helper script; secrets (tokens, database URLs) go in `env`, never on its command line. */
+function spawnScript(script: string, args: string[], env: Record<string, string> = {}) {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
 }
 
 /** Runs a helper script in a process of its own and parses the JSON it prints. */
-function runChild<T>(script: string, args: string[]): Promise<T> {
+function runChild<T>(script: string, args: string[], env: Record<string, string>): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawnScript(script, args);
+    const child = spawnScript(script, args, env);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.once('error', reject);
@@ -311,7 +315,7 @@ export async function concurrentGetModel(api: BenchClient, seconds: number, log:
 export async function getCeilingReference(databaseUrl: string, seconds: number, log: Log): Promise<Row> {
   log(`reference: Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s`);
   const secret = randomBytes(32).toString('hex');
-  const child = spawnScript('ceiling-server.ts', [databaseUrl, secret]);
+  const child = spawnScript('ceiling-server.ts', [], { BENCH_DATABASE_URL: databaseUrl, BENCH_SECRET: secret });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim())));
