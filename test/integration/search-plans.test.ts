@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { Prisma } from '@prisma/client';
+import { runsByIdsSql } from '../../src/modules/runs/runs.repository';
 import { runSearchSql } from '../../src/search/runs-search';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -8,6 +10,7 @@ import { startTestApp, type TestApp } from '../helpers/test-app';
 const LARGE = ['runs', 'latest_metrics', 'metrics', 'params', 'run_tags', 'registered_models', 'registered_model_tags', 'model_versions', 'model_version_tags'];
 const RUNS = 100_000;
 let t: TestApp;
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 let exp: string;
 
 beforeAll(async () => {
@@ -59,6 +62,11 @@ describe('search query plans at 100,000 runs', () => {
     ['an attribute filter ordered by name', () => runs("attributes.status = 'FINISHED'", ['attributes.run_name ASC'])],
   ])('uses indexes for %s', async (_name, sql) => {
     expect(seqScans(await plan(sql()))).toEqual([]);
+  });
+
+  it('uses indexes to load a page of 100 full runs', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => md5(String(i * 997 + 1)));
+    expect(seqScans(await plan(runsByIdsSql(ids)))).toEqual([]);
   });
 
   it.each([
