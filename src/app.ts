@@ -40,13 +40,6 @@ export function createApp(c: Container): Express {
     next();
   });
 
-  app.get('/health', (_req, res) => {
-    res.type('text/plain').send('OK');
-  });
-  app.get('/version', (_req, res) => {
-    res.type('text/plain').send(version);
-  });
-
   app.use(API_PREFIXES, authenticate(c.tokens));
   // The registered-model cache neither serves nor keeps anything while such a request runs, so a
   // client reads its own writes at once. (Other replicas' writes reach it as notifications.)
@@ -62,6 +55,13 @@ export function createApp(c: Container): Express {
   // Serving first: its multipart upload must reach multer before the audit router's JSON body parser.
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], servingRoutes(c), auditRoutes(c));
   app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], artifactsProxyRoutes(c));
+  // After the API, so that API requests do not pass these two layers.
+  app.get('/health', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+  app.get('/version', (_req, res) => {
+    res.type('text/plain').send(version);
+  });
 
   app.use((req: Request) => endpointNotFound(req));
   app.use(errorHandler(c.logger));

@@ -36,9 +36,20 @@ export function jsonBody(limitBytes: number) {
 }
 
 /** MLflow answers POST/PUT without application/json with this 400 (mlflow-api.md §0). */
-export function requireJsonContentType(req: Request, _res: Response, next: NextFunction): void {
+function requireJsonContentType(req: Request, _res: Response, next: NextFunction): void {
   if ((req.method === 'POST' || req.method === 'PUT') && !req.is('application/json')) {
     throw new RegistryError('INVALID_PARAMETER_VALUE', 'Bad Request. Content-Type must be one of [application/json]');
   }
   next();
+}
+
+/**
+ * requireJsonContentType, then jsonBody, as one middleware: every Express layer a request passes
+ * costs it a few microseconds, and every MLflow RPC passes this one.
+ */
+export function jsonRequest(limitBytes: number) {
+  const parse = jsonBody(limitBytes);
+  return (req: Request, res: Response, next: NextFunction): void => {
+    requireJsonContentType(req, res, () => parse(req, res, next));
+  };
 }

@@ -1,6 +1,6 @@
 import { type RequestHandler, Router } from 'express';
 import type { Container } from '../container';
-import { jsonBody, requireJsonContentType } from './limits';
+import { jsonRequest } from './limits';
 import { permissionsRoutes } from '../modules/permissions/permissions.routes';
 import { loggedModelsRoutes } from '../modules/logged-models/logged-models.routes';
 import { runsRoutes } from '../modules/runs/runs.routes';
@@ -41,7 +41,7 @@ function dispatch(modules: ReadonlyArray<readonly [RegExp, Router]>): RequestHan
 /** MLflow's RPCs, mounted by app.ts under /api/2.0/mlflow and /ajax-api/2.0/mlflow. */
 export function mlflowRouter(c: Container): Router {
   const router = Router();
-  router.use(requireJsonContentType, jsonBody(c.config.limits.jsonBodyBytes));
+  router.use(jsonRequest(c.config.limits.jsonBodyBytes));
   router.use(
     dispatch([
       [/^\/(runs|metrics)\//i, runsRoutes(c)],

@@ -1,7 +1,7 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { Container } from '../../container';
 import { invalidParameter } from '../../errors';
-import { jsonBody, requireJsonContentType } from '../../http/limits';
+import { jsonRequest } from '../../http/limits';
 import { principalOf } from '../../http/principal';
 import { parseBody, parseQuery } from '../../http/validate';
 import { sendDownload } from './artifact-http';
@@ -44,7 +44,7 @@ export function artifactsRoutes(c: Container): Router {
  */
 export function artifactsProxyRoutes(c: Container): Router {
   const router = Router();
-  const json = jsonBody(c.config.limits.jsonBodyBytes);
+  const json = jsonRequest(c.config.limits.jsonBodyBytes);
 
   router.get('/artifacts', async (req, res) => {
     const { path } = parseQuery(ListArtifactsMlflowArtifacts, req);
@@ -70,19 +70,19 @@ export function artifactsProxyRoutes(c: Container): Router {
   });
 
   // The URL names the directory; the body's `path` is the client's local file, whose basename names the object.
-  router.post(['/mpu/create', '/mpu/create/*path'], requireJsonContentType, json, async (req, res) => {
+  router.post(['/mpu/create', '/mpu/create/*path'], json, async (req, res) => {
     const input = parseBody(CreateMultipartUpload, req);
     const { uploadId, parts } = await c.artifacts.createMultipartUpload(principalOf(req), segmentsOf(req), input);
     res.json({ upload_id: uploadId, credentials: parts.map(toApiMultipartCredential) });
   });
 
-  router.post(['/mpu/complete', '/mpu/complete/*path'], requireJsonContentType, json, async (req, res) => {
+  router.post(['/mpu/complete', '/mpu/complete/*path'], json, async (req, res) => {
     const input = parseBody(CompleteMultipartUpload, req);
     await c.artifacts.completeMultipartUpload(principalOf(req), segmentsOf(req), input);
     res.json({});
   });
 
-  router.post(['/mpu/abort', '/mpu/abort/*path'], requireJsonContentType, json, async (req, res) => {
+  router.post(['/mpu/abort', '/mpu/abort/*path'], json, async (req, res) => {
     const input = parseBody(AbortMultipartUpload, req);
     await c.artifacts.abortMultipartUpload(principalOf(req), segmentsOf(req), input);
     res.json({});
