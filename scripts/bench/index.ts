@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     if (databaseUrl) rows.push(await w.getCeilingReference(databaseUrl, quick ? 3 : 10, log));
     if (databaseUrl) rows.push(await w.rawInsertReference(databaseUrl, Math.max(5, Math.round(50 * scale)), log));
   } finally {
-    api.close();
+    await api.close();
     const rss = server ? peakRssMb(server.pid) : undefined;
     printTable(rows, { url, quick, seconds: (Date.now() - started) / 1000, peakRssMb: rss });
     if (server) await server.stop();
