@@ -1,6 +1,13 @@
 import { doubleToWire } from '../../http/wire';
 import type { MetricRow, RunRecord, RunWithData, StoredMetric } from './runs.repository';
 
+// The wire objects are built as literals with every field in a fixed order, an absent one as
+// undefined (which JSON leaves out, as MLflow leaves out empty fields), not by spreading objects
+// with computed keys: V8 builds a spread's result property by property in its runtime, and this
+// runs for every run of a search page.
+
+const orOmitted = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined);
+
 export const toApiRunInfo = (r: RunRecord) => ({
   run_id: r.id,
   run_uuid: r.id,
@@ -9,7 +16,7 @@ export const toApiRunInfo = (r: RunRecord) => ({
   user_id: r.userId,
   status: r.status,
   start_time: Number(r.startTime),
-  ...(r.endTime !== null ? { end_time: Number(r.endTime) } : {}),
+  end_time: r.endTime !== null ? Number(r.endTime) : undefined,
   artifact_uri: r.artifactUri,
   lifecycle_stage: r.lifecycleStage,
 });
@@ -20,31 +27,28 @@ export const toApiMetric = (m: MetricRow) => ({ key: m.key, value: metricValue(m
 
 const toApiStoredMetric = (m: StoredMetric) => ({ key: m.key, value: metricValue(m.value, m.is_nan), timestamp: m.timestamp, step: m.step });
 
-const nonEmpty = <K extends string, T>(key: K, list: T[]) => (list.length > 0 ? ({ [key]: list } as Record<K, T[]>) : {});
+const toApiDatasetInput = (i: RunWithData['datasetInputs'][number]) => ({
+  tags: orOmitted(i.tags),
+  dataset: {
+    name: i.dataset.name,
+    digest: i.dataset.digest,
+    source_type: i.dataset.source_type,
+    source: i.dataset.source,
+    schema: i.dataset.schema ?? undefined,
+    profile: i.dataset.profile ?? undefined,
+  },
+});
 
 export const toApiRun = (r: RunWithData) => ({
   info: toApiRunInfo(r),
   data: {
-    ...nonEmpty('metrics', r.metrics.map(toApiStoredMetric)),
-    ...nonEmpty('params', r.params),
-    ...nonEmpty('tags', r.tags),
+    metrics: orOmitted(r.metrics.map(toApiStoredMetric)),
+    params: orOmitted(r.params),
+    tags: orOmitted(r.tags),
   },
   inputs: {
-    ...nonEmpty(
-      'dataset_inputs',
-      r.datasetInputs.map((i) => ({
-        ...nonEmpty('tags', i.tags),
-        dataset: {
-          name: i.dataset.name,
-          digest: i.dataset.digest,
-          source_type: i.dataset.source_type,
-          source: i.dataset.source,
-          ...(i.dataset.schema !== null ? { schema: i.dataset.schema } : {}),
-          ...(i.dataset.profile !== null ? { profile: i.dataset.profile } : {}),
-        },
-      })),
-    ),
-    ...nonEmpty('model_inputs', r.modelInputs),
+    dataset_inputs: orOmitted(r.datasetInputs.map(toApiDatasetInput)),
+    model_inputs: orOmitted(r.modelInputs),
   },
-  ...(r.modelOutputs.length > 0 ? { outputs: { model_outputs: r.modelOutputs } } : {}),
+  outputs: r.modelOutputs.length > 0 ? { model_outputs: r.modelOutputs } : undefined,
 });
