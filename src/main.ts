@@ -5,6 +5,7 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { createContainer } from './container';
 import { applyMigrations } from './db/migrate';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
+import { createHttpServer } from './http/http-server';
 import { createLogger, type Logger } from './logger';
 import { mintToken, readOrCreateJwtSecret } from './lib/tokens';
 
@@ -48,7 +49,7 @@ async function prepareDatabase(config: Config, logger: Logger, stops: Stop[]): P
 async function serve(config: Config, logger: Logger, databaseUrl: string): Promise<{ server: Server; stop: Stop }> {
   const container = await createContainer(config, logger, { databaseUrl });
   const server: Server = await new Promise((resolve) => {
-    const s = createApp(container).listen(config.port, config.host, () => resolve(s));
+    const s = createHttpServer(createApp(container)).listen(config.port, config.host, () => resolve(s));
   });
   server.requestTimeout = 0; // large artifact uploads stream for as long as they need
   return {

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { createApp } from '../../src/app';
+import { createHttpServer } from '../../src/http/http-server';
 import { loadConfig } from '../../src/config';
 import { type Container, createContainer } from '../../src/container';
 import { createLogger } from '../../src/logger';
@@ -48,7 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const container = await createContainer(config, createLogger(config.logLevel), { databaseUrl: db.url });
   const app = createApp(container);
   const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
   const address = server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
