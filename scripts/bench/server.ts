@@ -17,8 +17,16 @@ export interface BenchServer {
 
 const root = path.resolve(__dirname, '../..');
 
+export interface ScratchOptions {
+  /** A command the service runs under (valgrind for scripts/bench/instructions.ts). */
+  wrapper?: string[];
+  /** How long to wait for /health, in seconds. */
+  startupSeconds?: number;
+}
+
 /** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
-export async function startScratchServer(adminUrl: string, log: (m: string) => void): Promise<BenchServer> {
+export async function startScratchServer(adminUrl: string, log: (m: string) => void, options: ScratchOptions = {}): Promise<BenchServer> {
+  const { wrapper = [], startupSeconds = 30 } = options;
   const db = `registry_bench_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -31,7 +39,8 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   const secret = randomBytes(32).toString('hex');
   const port = 20000 + Math.floor(Math.random() * 20000);
   log(`starting the service on scratch database ${db}, port ${port}`);
-  const proc: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
+  const command = [...wrapper, process.execPath, 'dist/main.js'];
+  const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -44,7 +53,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
     } catch {
       /* not up yet */
     }
-    if (i > 300) throw new Error('the service did not answer /health within 30 s');
+    if (i > startupSeconds * 10) throw new Error(`the service did not answer /health within ${startupSeconds} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
