@@ -1,5 +1,7 @@
-// The physical reference for the concurrent GET row: the least an authenticated JSON GET can do on
-// this machine with this stack (Express, jsonwebtoken, pg), in its own process like the service.
+// The reference for the concurrent GET row: an authenticated JSON GET on this stack (Express,
+// jsonwebtoken, pg) used plainly, with Node's own request classes and a signature check per request,
+// in its own process like the service. The service outruns it: its requests are built for Express
+// (src/http/http-server.ts) and it remembers verified tokens.
 // GET /auth verifies the bearer token and answers; GET /query also runs one trivial query.
 // usage: BENCH_DATABASE_URL=<database url> BENCH_SECRET=<secret> ceiling-server.ts; prints the port once listening.
 import { createSecretKey } from 'node:crypto';

@@ -313,7 +313,7 @@ export async function concurrentGetModel(api: BenchClient, seconds: number, log:
  * a process of its own that only verifies the token, and then also runs one trivial query.
  */
 export async function getCeilingReference(databaseUrl: string, seconds: number, log: Log): Promise<Row> {
-  log(`reference: Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s`);
+  log(`reference: plain Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s`);
   const secret = randomBytes(32).toString('hex');
   const child = spawnScript('ceiling-server.ts', [], { BENCH_DATABASE_URL: databaseUrl, BENCH_SECRET: secret });
   try {
@@ -325,7 +325,7 @@ export async function getCeilingReference(databaseUrl: string, seconds: number, 
     const auth = await cannon({ url: `http://127.0.0.1:${port}/auth`, connections: 50, duration: seconds, headers });
     const query = await cannon({ url: `http://127.0.0.1:${port}/query`, connections: 50, duration: seconds, headers });
     return {
-      workload: 'reference: Express + token check + one trivial query, 50 connections',
+      workload: 'reference: plain Express + token check + one trivial query, 50 connections',
       mlflow: '',
       target: '',
       measured: `${fmt(query.rate, 0)} req/s`,
