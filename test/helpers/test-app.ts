@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { createApp } from '../../src/app';
@@ -32,11 +33,12 @@ export interface ApiClient {
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const bucket = `t${Math.random().toString(36).slice(2, 12)}`;
+  const dataDir = `/tmp/registry-test-${bucket}`;
   const config = loadConfig({
     JWT_SECRET: TEST_JWT_SECRET,
     JWT_ISSUER: TEST_ISSUER,
     JWT_AUDIENCE: TEST_AUDIENCE,
-    DATA_DIR: `/tmp/registry-test-${bucket}`,
+    DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: '5',
@@ -76,6 +78,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await new Promise((r) => server.close(r));
       await container.dispose();
       await db.drop();
+      await fs.rm(dataDir, { recursive: true, force: true });
     },
   };
 }
