@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Where artifact bytes live: MinIO/S3 (s3-artifact-store.ts) or the local filesystem under
@@ -31,6 +31,12 @@ export interface ArtifactStore {
 
   /** Opens the object's bytes, or the inclusive byte range; RESOURCE_DOES_NOT_EXIST if missing. */
   get(key: string, range?: ByteRange): Promise<Readable>;
+
+  /**
+   * Writes the object's bytes, or the inclusive byte range, into `out` and ends it (downloads).
+   * RESOURCE_DOES_NOT_EXIST, before any byte is written, if missing.
+   */
+  writeTo(key: string, out: Writable, range?: ByteRange): Promise<void>;
 
   /**
    * The immediate children of directory `dir` ('' = root), sorted by name: files with their size,

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RegistryError } from '../errors';
 import { TEMP_NAME_PREFIX } from './artifact-key';
 import type { ArtifactEntry, ArtifactFile, ArtifactStat, ArtifactStore, ByteRange, PutOptions } from './artifact-store';
 import { artifactNotFound, storeUnavailable } from './store-errors';
-import { UploadWatch } from './streams';
+import { sendFileRange, UploadWatch } from './streams';
 
 /** Errors that mean "nothing there" when reading. */
 const MISSING = new Set(['ENOENT', 'ENOTDIR']);
@@ -109,6 +109,28 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
+    const { handle } = await this.openFile(key);
+    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+  }
+
+  async writeTo(key: string, out: Writable, range?: ByteRange): Promise<void> {
+    const { handle, size } = await this.openFile(key);
+    const start = range?.start ?? 0;
+    const length = (range?.end ?? size - 1) - start + 1;
+    const file = {
+      read: (buffer: Buffer, offset: number, bytes: number, position: number) =>
+        handle.read(buffer, offset, bytes, position).catch((err: unknown) => {
+          throw storeUnavailable('reading', key, err);
+        }),
+    };
+    try {
+      await sendFileRange(file, out, start, length);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async openFile(key: string): Promise<{ handle: fs.FileHandle; size: number }> {
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.pathOf(key), 'r');
@@ -122,7 +144,7 @@ export class LocalArtifactStore implements ArtifactStore {
       await handle.close();
       throw artifactNotFound(key);
     }
-    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+    return { handle, size: s.size };
   }
 
   async list(dir: string): Promise<ArtifactEntry[]> {

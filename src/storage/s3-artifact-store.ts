@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as Minio from 'minio';
 import { RegistryError } from '../errors';
@@ -237,6 +237,10 @@ export class S3ArtifactStore implements ArtifactStore {
       if (NOT_FOUND_CODES.has((err as { code?: string }).code ?? '')) throw artifactNotFound(key);
       throw storeUnavailable('reading', key, err);
     }
+  }
+
+  async writeTo(key: string, out: Writable, range?: ByteRange): Promise<void> {
+    await pipeline(await this.get(key, range), out);
   }
 
   /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { RegistryError } from '../../src/errors';
 import type { ArtifactStore } from '../../src/storage/artifact-store';
 import { LocalArtifactStore } from '../../src/storage/local-artifact-store';
@@ -10,6 +10,18 @@ import { TEST_ENV } from '../helpers/env';
 import { failingAfter, generated, sha256Of, textOf } from './artifact-streams';
 
 const text = (s: string) => Readable.from([Buffer.from(s)]);
+
+/** A destination that keeps a copy of everything written into it. */
+function collector(): Writable & { bytes(): Buffer } {
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(chunk: Buffer, _e, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  return Object.assign(out, { bytes: () => Buffer.concat(chunks) });
+}
 
 async function errorOf(p: Promise<unknown>): Promise<RegistryError> {
   try {
@@ -78,6 +90,54 @@ describe.each(stores)('ArtifactStore contract: %s', (_name, make) => {
     await store.put('range/abc', text('0123456789'));
     expect(await textOf(await store.get('range/abc', { start: 2, end: 5 }))).toBe('2345');
     expect(await textOf(await store.get('range/abc', { start: 9, end: 9 }))).toBe('9');
+  });
+
+  it('writes an object, or a range of it, into a stream and ends it', async () => {
+    const size = 3 * 1024 * 1024 + 12_345; // several of the local store's 1 MiB buffers, the last one partial
+    await store.put('send/big.bin', generated(size, 9), { size });
+    const whole = collector();
+    await store.writeTo('send/big.bin', whole);
+    expect(whole.writableFinished).toBe(true);
+    expect(await sha256Of(Readable.from([whole.bytes()]))).toEqual(await sha256Of(generated(size, 9)));
+
+    const tail = collector();
+    await store.writeTo('send/big.bin', tail, { start: size - 1_048_577, end: size - 1 });
+    expect(tail.bytes().equals(whole.bytes().subarray(size - 1_048_577))).toBe(true);
+
+    await store.put('send/abc', text('0123456789'));
+    const range = collector();
+    await store.writeTo('send/abc', range, { start: 2, end: 5 });
+    expect(range.bytes().toString()).toBe('2345');
+
+    await store.put('send/empty', text(''));
+    const empty = collector();
+    await store.writeTo('send/empty', empty);
+    expect(empty.writableFinished).toBe(true);
+    expect(empty.bytes().length).toBe(0);
+  });
+
+  it('answers RESOURCE_DOES_NOT_EXIST from writeTo before writing anything', async () => {
+    const out = collector();
+    expect((await errorOf(store.writeTo('missing/nothing', out))).code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(out.bytes().length).toBe(0);
+    expect(out.writableEnded).toBe(false);
+  });
+
+  it('rejects writeTo when the destination fails midway, and stays usable', async () => {
+    const size = 3 * 1024 * 1024;
+    await store.put('send/fails.bin', generated(size, 4), { size });
+    let seen = 0;
+    const out = new Writable({
+      write(chunk: Buffer, _e, done) {
+        seen += chunk.length;
+        done(seen > 1024 * 1024 ? new Error('client went away') : null);
+      },
+    });
+    out.on('error', () => undefined);
+    await expect(store.writeTo('send/fails.bin', out)).rejects.toThrow();
+    const again = collector();
+    await store.writeTo('send/fails.bin', again);
+    expect(again.bytes().length).toBe(size);
   });
 
   it('answers RESOURCE_DOES_NOT_EXIST for a missing object and undefined from stat', async () => {

@@ -1,5 +1,4 @@
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { Request, Response } from 'express';
 import mime from 'mime-types';
 import { RegistryError } from '../../errors';
@@ -60,7 +59,8 @@ function unsatisfiable(size: number): RegistryError {
 export interface Download {
   key: string;
   size: number;
-  open(range?: ByteRange): Promise<Readable>;
+  /** Writes the bytes, or the range, into `out` and ends it. */
+  writeTo(out: Writable, range?: ByteRange): Promise<void>;
 }
 
 /** Writes the download headers MLflow sends (attachment, guessed type, nosniff) and streams the bytes. */
@@ -86,12 +86,11 @@ export async function sendDownload(req: Request, res: Response, d: Download): Pr
     res.end();
     return;
   }
-  const body = await d.open(range);
   try {
-    await pipeline(body, res);
+    await d.writeTo(res, range);
   } catch (err) {
     // The client went away mid-download: nothing to answer, and not a server failure.
-    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    if (res.destroyed || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     throw err;
   }
 }

@@ -63,7 +63,7 @@ export class ArtifactsService {
     await this.access.authorize(p, key, 'read');
     const stat = await this.store.stat(key);
     if (!stat) throw new RegistryError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${key}'.`);
-    return { key, size: stat.size, open: (range) => this.store.get(key, range) };
+    return { key, size: stat.size, writeTo: (out, range) => this.store.writeTo(key, out, range) };
   }
 
   /** GET /mlflow-artifacts/artifacts?path=: the directory's children as basenames; a file or missing path lists as []. */

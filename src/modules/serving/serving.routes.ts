@@ -53,7 +53,7 @@ export function servingRoutes(c: Container): Router {
       res.status(304).end();
       return;
     }
-    await sendDownload(req, res, { key: file.key, size: file.size, open: (range) => c.serving.open(file.key, range) });
+    await sendDownload(req, res, { key: file.key, size: file.size, writeTo: (out, range) => c.serving.writeTo(file.key, out, range) });
   });
 
   // Our addition for users without the MLflow client:

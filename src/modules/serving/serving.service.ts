@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { invalidParameter, notFound } from '../../errors';
 import type { Principal } from '../../http/principal';
 import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
-import type { ArtifactStore } from '../../storage/artifact-store';
+import type { ArtifactStore, ByteRange } from '../../storage/artifact-store';
 import type { ModelVersionRecord } from '../model-versions/model-versions.repository';
 import { FormUpload } from '../artifacts/artifacts.service';
 import type { ModelVersionsService, VersionSelector } from '../model-versions/model-versions.service';
@@ -87,8 +87,8 @@ export class ServingService {
     return { key, size: stat.size };
   }
 
-  open(key: string, range?: { start: number; end: number }): Promise<Readable> {
-    return this.store.get(key, range);
+  writeTo(key: string, out: Writable, range?: ByteRange): Promise<void> {
+    return this.store.writeTo(key, out, range);
   }
 
   /**
