@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [--url http://host:port --token <jwt> [--database-url <url>]]
+// npm run bench [-- --quick] [--node-flags "<options for the service's node>"]
+//   [--url http://host:port --token <jwt> [--database-url <url>]]
 // Measures the workloads of issue 6 against a running server (or one it starts on a scratch
 // database of the local PostgreSQL) and prints one table with latency percentiles, throughput,
 // the MLflow reference figures, our targets, and the physical references of this machine.
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean', default: false },
+      'node-flags': { type: 'string', default: '' },
       url: { type: 'string' },
       token: { type: 'string' },
       'database-url': { type: 'string' },
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
   const quick = values.quick!;
   const server = values.url
     ? undefined
-    : await startScratchServer(values['admin-url']!, log);
+    : await startScratchServer(values['admin-url']!, log, { nodeFlags: values['node-flags']!.split(' ').filter(Boolean) });
   const url = values.url ?? server!.url;
   const token = values.token ?? server?.token;
   if (!token) throw new Error('--url needs --token (an admin token for that server)');
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
   } finally {
     await api.close();
     const rss = server ? peakRssMb(server.pid) : undefined;
-    printTable(rows, { url, quick, seconds: (Date.now() - started) / 1000, peakRssMb: rss });
+    printTable(rows, { url, quick, seconds: (Date.now() - started) / 1000, peakRssMb: rss, nodeFlags: server ? values['node-flags'] : undefined });
     if (server) await server.stop();
   }
 }

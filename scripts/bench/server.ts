@@ -22,11 +22,13 @@ export interface ScratchOptions {
   wrapper?: string[];
   /** How long to wait for /health, in seconds. */
   startupSeconds?: number;
+  /** Options for the service's node (V8 heap settings, say). */
+  nodeFlags?: string[];
 }
 
 /** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
 export async function startScratchServer(adminUrl: string, log: (m: string) => void, options: ScratchOptions = {}): Promise<BenchServer> {
-  const { wrapper = [], startupSeconds = 30 } = options;
+  const { wrapper = [], startupSeconds = 30, nodeFlags = [] } = options;
   const db = `registry_bench_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -39,7 +41,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   const secret = randomBytes(32).toString('hex');
   const port = 20000 + Math.floor(Math.random() * 20000);
   log(`starting the service on scratch database ${db}, port ${port}`);
-  const command = [...wrapper, process.execPath, 'dist/main.js'];
+  const command = [...wrapper, process.execPath, ...nodeFlags, 'dist/main.js'];
   const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
     cwd: root,
     env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
