@@ -62,6 +62,7 @@ describe.each(stores)('ArtifactStore contract: %s', (_name, make) => {
   });
   afterAll(async () => {
     await store.close();
+    if (store instanceof LocalArtifactStore) await fs.rm(path.dirname(store.root), { recursive: true, force: true });
   });
 
   it('streams an object in and out, reporting its size', async () => {

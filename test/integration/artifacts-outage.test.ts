@@ -12,9 +12,10 @@ describe('artifact proxy while the S3 store is down', () => {
   let t: TestApp;
   let run: RunFixture;
   let alice: { Authorization: string };
+  const s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-outage-'));
 
   beforeAll(async () => {
-    s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: fs.mkdtempSync(path.join(os.tmpdir(), 'registry-outage-')), silent: true });
+    s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Dir, silent: true });
     const { port } = await s3.run();
     t = await startTestApp({ S3_ENDPOINT: `http://127.0.0.1:${port}` });
     run = await createRun(t, 'alice');
@@ -24,6 +25,7 @@ describe('artifact proxy while the S3 store is down', () => {
   });
   afterAll(async () => {
     await t.close();
+    fs.rmSync(s3Dir, { recursive: true, force: true });
   });
 
   it.each([
