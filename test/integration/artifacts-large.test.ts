@@ -55,4 +55,19 @@ describe.each([
     const down = await sha256Of(res);
     expect(down).toEqual({ sha256: up.sha256, bytes: SIZE });
   }, 180_000);
+
+  it('keeps serving after clients drop a download midway', async () => {
+    const token = t.as('alice').token;
+    const url = `${t.baseUrl}${PROXY}/artifacts/${run.root}/big/model.bin`;
+    for (let i = 0; i < 5; i++) {
+      const res = await streamDown(url, token);
+      expect(res.statusCode).toBe(200);
+      await new Promise((resolve) => res.once('data', resolve));
+      res.destroy();
+    }
+    const range = await t.http.get(`${PROXY}/artifacts/${run.root}/big/model.bin`).set(bearer(token)).set('Range', 'bytes=0-9').buffer(true).expect(206);
+    expect(range.body.length).toBe(10);
+    const whole = await sha256Of(await streamDown(url, token));
+    expect(whole.bytes).toBe(SIZE);
+  }, 60_000);
 });
