@@ -4,7 +4,7 @@ import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
 import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
-import { parseFilter, parseOrderBy } from './filter-parser';
+import { type Comparison, parseFilter, parseOrderBy } from './filter-parser';
 import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
 
 export interface RegistrySearchQuery {
@@ -21,6 +21,24 @@ const MODEL_ORDER: Record<string, string> = {
   creation_timestamp: 'rm.creation_time',
 };
 
+/** The tag that marks MLflow 3's prompts, which it keeps as registered models and versions. */
+const IS_PROMPT_TAG = 'mlflow.prompt.is_prompt';
+
+/**
+ * A model search leaves prompts out unless it asks for them, as MLflow's stores do; MLflow 3
+ * clients add ``tags.`mlflow.prompt.is_prompt` != 'true'`` to every search they send. Asking for
+ * prompts is `= 'true'` or `!= 'false'` on that tag (the first clause on it decides), and its
+ * clauses then filter like any tag's. Otherwise the clauses on that tag are dropped, since a
+ * model has no such tag and `!= 'true'` would match nothing, and prompts are excluded.
+ */
+function withoutPrompts(conditions: Comparison[]): { conditions: Comparison[]; excludePrompts: boolean } {
+  const first = conditions.find((c) => c.entity === 'tag' && c.key === IS_PROMPT_TAG);
+  const value = typeof first?.value === 'string' ? first.value.toLowerCase() : undefined;
+  const asksForPrompts = (first?.comparator === '=' && value === 'true') || (first?.comparator === '!=' && value === 'false');
+  if (asksForPrompts) return { conditions, excludePrompts: false };
+  return { conditions: conditions.filter((c) => !(c.entity === 'tag' && c.key === IS_PROMPT_TAG)), excludePrompts: true };
+}
+
 /** search-registered-models (mlflow-api.md §4.3): name and tags; name ASC always breaks ties. */
 export async function searchRegisteredModelIds(
   db: SqlExecutor,
@@ -30,7 +48,11 @@ export async function searchRegisteredModelIds(
   checkMaxResults(q.maxResults, LIMITS.searchRegisteredModelsMax);
   const offset = decodePageToken(q.pageToken);
   const where: Prisma.Sql[] = [scopeSql(scope, Prisma.sql`rm.id`)];
-  for (const c of parseFilter(q.filter)) {
+  const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
+  if (excludePrompts) {
+    where.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true')`);
+  }
+  for (const c of conditions) {
     if (c.entity === 'tag') {
       expectString(c, 'tag');
       where.push(Prisma.sql`EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)})`);
@@ -70,7 +92,12 @@ export async function searchModelVersionKeys(
   checkMaxResults(q.maxResults, LIMITS.searchModelVersionsMax);
   const offset = decodePageToken(q.pageToken);
   const where: Prisma.Sql[] = [Prisma.sql`v.current_stage <> 'Deleted_Internal'`, scopeSql(scope, Prisma.sql`rm.id`)];
-  for (const c of parseFilter(q.filter)) {
+  const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
+  if (excludePrompts) {
+    // Like MLflow: the versions of a model any of whose versions is tagged as a prompt.
+    where.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true')`);
+  }
+  for (const c of conditions) {
     if (c.entity === 'tag') {
       expectString(c, 'tag');
       where.push(

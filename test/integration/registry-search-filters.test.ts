@@ -32,6 +32,34 @@ describe('registry search filters', () => {
     expect(versions((await t.as().get(`${M}/model-versions/search`, { filter: "tags.flavor = 'onnx' AND name = 'churn-b'" }).expect(200)).body)).toEqual(['churn-b/2']);
   });
 
+  describe("MLflow 3's prompts (registered models and versions tagged mlflow.prompt.is_prompt = 'true')", () => {
+    const IS_PROMPT = '`mlflow.prompt.is_prompt`';
+    beforeAll(async () => {
+      const prompt = [{ key: 'mlflow.prompt.is_prompt', value: 'true' }];
+      await t.as().post(`${M}/registered-models/create`, { name: 'churn-prompt', tags: prompt }).expect(200);
+      await t.as().post(`${M}/model-versions/create`, { name: 'churn-prompt', source: 's3://bucket/churn-prompt/0', tags: prompt }).expect(200);
+    });
+    const models = async (filter?: string) => modelNames((await t.as().get(`${M}/registered-models/search`, filter ? { filter } : {}).expect(200)).body);
+    const modelVersions = async (filter: string) =>
+      versions((await t.as().get(`${M}/model-versions/search`, { filter, order_by: 'name' }).expect(200)).body).filter((v) => v.endsWith('/1'));
+
+    it('answers the filter every MLflow 3 client adds, and leaves prompts out of searches that do not ask for them', async () => {
+      expect(await models(`name = 'fraud' AND tag.${IS_PROMPT} != 'true'`)).toEqual(['fraud']);
+      expect(await models(`tags.${IS_PROMPT} != 'true'`)).toEqual(['churn-a', 'churn-b', 'fraud']);
+      expect(await models(`tags.${IS_PROMPT} = 'false' AND name LIKE 'churn%'`)).toEqual(['churn-a', 'churn-b']);
+      expect(await models()).toEqual(['churn-a', 'churn-b', 'fraud']);
+      expect(await modelVersions(`name LIKE 'churn%' AND tags.${IS_PROMPT} != 'true'`)).toEqual(['churn-a/1', 'churn-b/1']);
+      expect(await modelVersions("name LIKE 'churn%'")).toEqual(['churn-a/1', 'churn-b/1']);
+    });
+
+    it('finds the prompts when asked for them', async () => {
+      expect(await models(`tags.${IS_PROMPT} = 'true'`)).toEqual(['churn-prompt']);
+      expect(await models(`tags.${IS_PROMPT} != 'false' AND name LIKE 'churn%'`)).toEqual(['churn-prompt']);
+      expect(await modelVersions(`tags.${IS_PROMPT} = 'TRUE'`)).toEqual([]);
+      expect(await modelVersions(`tags.${IS_PROMPT} = 'true'`)).toEqual(['churn-prompt/1']);
+    });
+  });
+
   it.each([
     [`${M}/registered-models/search`, { filter: "description = 'x'" }, 'not searchable'],
     [`${M}/registered-models/search`, { order_by: 'version_number' }, 'Invalid order_by key'],
