@@ -8,10 +8,17 @@ import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { parseFilter } from './filter-parser';
 import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql } from './sql';
 
+export interface DatasetFilter {
+  dataset_name: string;
+  dataset_digest?: string;
+}
+
 export interface SearchLoggedModelsQuery {
   experimentIds: string[];
   filter?: string;
-  orderBy: Array<{ field_name: string; ascending: boolean }>;
+  /** Metric filters (or, without any, the models themselves) count only points logged on these datasets. */
+  datasets: DatasetFilter[];
+  orderBy: Array<{ field_name: string; ascending: boolean; dataset_name?: string; dataset_digest?: string }>;
   maxResults: number;
   pageToken?: string;
 }
@@ -29,7 +36,23 @@ const NUMERIC_ATTRS: Record<string, string> = {
   last_updated_timestamp: 'lm.last_updated_time',
 };
 
-/** search logged models (MLflow 3, mlflow-api.md §1.4): attributes, params.<k> and tags.<k>. */
+/** `x`, a row of logged_model_metrics, was logged on one of `datasets` (no condition without any). */
+function onDatasets(datasets: DatasetFilter[]): Prisma.Sql {
+  if (datasets.length === 0) return Prisma.empty;
+  const each = datasets.map((d) =>
+    d.dataset_digest === undefined
+      ? Prisma.sql`x.dataset_name = ${d.dataset_name}`
+      : Prisma.sql`(x.dataset_name = ${d.dataset_name} AND x.dataset_digest = ${d.dataset_digest})`,
+  );
+  return Prisma.sql`AND (${Prisma.join(each, ' OR ')})`;
+}
+
+/**
+ * search logged models (MLflow 3, mlflow-api.md §1.4): attributes, params.<k>, tags.<k> and
+ * metrics.<k>. As in MLflow, a metric filter matches a model with any point of that metric that
+ * passes it, and ordering by a metric uses the model's latest point (by timestamp, then step),
+ * models without one last.
+ */
 export async function searchLoggedModelIds(
   db: SqlExecutor,
   q: SearchLoggedModelsQuery,
@@ -43,8 +66,14 @@ export async function searchLoggedModelIds(
     Prisma.sql`lm.experiment_id = ANY(${experimentIds}::bigint[])`,
     scopeSql(scope, Prisma.sql`lm.experiment_id`),
   ];
+  let metricFilters = 0;
   for (const c of parseFilter(q.filter)) {
-    if (c.entity === 'param' || c.entity === 'tag') {
+    if (c.entity === 'metric') {
+      expectNumber(c, 'metric');
+      metricFilters++;
+      where.push(Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.id AND x.key = ${c.key}
+        AND NOT x.is_nan AND ${compare(Prisma.sql`x.value`, c.comparator, c.value)} ${onDatasets(q.datasets)})`);
+    } else if (c.entity === 'param' || c.entity === 'tag') {
       expectString(c, c.entity);
       const table = c.entity === 'param' ? 'logged_model_params' : 'logged_model_tags';
       where.push(Prisma.sql`EXISTS (SELECT 1 FROM ${Prisma.raw(table)} x WHERE x.model_id = lm.id AND x.key = ${c.key} AND ${compare(Prisma.sql`x.value`, c.comparator, c.value)})`);
@@ -55,17 +84,34 @@ export async function searchLoggedModelIds(
       expectNumber(c, 'attribute');
       where.push(compare(Prisma.raw(NUMERIC_ATTRS[c.key]!), c.comparator, c.value, 'bigint'));
     } else {
-      throw invalidParameter(`Invalid filter: '${c.key}' is not searchable for logged models; use name, status, model_type, source_run_id, creation_timestamp, params.<key> or tags.<key>.`);
+      throw invalidParameter(
+        `Invalid filter: '${c.key}' is not searchable for logged models; use name, status, model_type, source_run_id, creation_timestamp, metrics.<key>, params.<key> or tags.<key>.`,
+      );
     }
   }
-  const order = q.orderBy.map((o) => {
+  if (q.datasets.length > 0 && metricFilters === 0) {
+    where.push(Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.id ${onDatasets(q.datasets)})`);
+  }
+  const joins: Prisma.Sql[] = [];
+  const order = q.orderBy.map((o, i) => {
     const column = STRING_ATTRS[o.field_name] ?? NUMERIC_ATTRS[o.field_name];
-    if (!column) throw invalidParameter(`Invalid order_by field_name '${o.field_name}' for logged models.`);
-    return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
+    if (column) return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)} NULLS LAST`;
+    const metric = /^metrics\.(.+)$/s.exec(o.field_name)?.[1];
+    if (metric === undefined) {
+      throw invalidParameter(`Invalid order_by field_name '${o.field_name}' for logged models; use an attribute or metrics.<key>.`);
+    }
+    const name = o.dataset_name === undefined ? Prisma.empty : Prisma.sql`AND x.dataset_name = ${o.dataset_name}`;
+    const digest = o.dataset_digest === undefined ? Prisma.empty : Prisma.sql`AND x.dataset_digest = ${o.dataset_digest}`;
+    const alias = Prisma.raw(`o${i}`);
+    joins.push(Prisma.sql`LEFT JOIN LATERAL (
+      SELECT CASE WHEN x.is_nan THEN 'NaN'::float8 ELSE x.value END AS value FROM logged_model_metrics x
+      WHERE x.model_id = lm.id AND x.key = ${metric} ${name} ${digest}
+      ORDER BY x.timestamp DESC, x.step DESC LIMIT 1) ${alias} ON TRUE`);
+    return Prisma.sql`${alias}.value ${direction(o.ascending)} NULLS LAST`;
   });
   order.push(Prisma.sql`lm.creation_time DESC`, Prisma.sql`lm.id ASC`);
   const rows = await db.query<{ id: string }>`
-    SELECT lm.id FROM logged_models lm WHERE ${and(where)}
+    SELECT lm.id FROM logged_models lm ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty} WHERE ${and(where)}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   return idPage(rows, offset, q.maxResults, (r) => r.id);
 }

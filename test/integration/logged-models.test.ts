@@ -56,12 +56,73 @@ describe('MLflow 3 logged models', () => {
     expect(got.info.registrations).toEqual([{ name: 'from-logged', version: '1' }]);
   });
 
+  it('keeps the points logged with a model_id as the model\'s metrics, and searches and orders models by them', async () => {
+    const a = t.as('alice');
+    const e = (await a.post(`${M}/experiments/create`, { name: 'lm-metrics' }).expect(200)).body.experiment_id;
+    const run = (await a.post(`${M}/runs/create`, { experiment_id: e }).expect(200)).body.run.info.run_id;
+    const model = async (name: string) => (await a.post(`${M}/logged-models`, { experiment_id: e, name }).expect(200)).body.model.info.model_id as string;
+    const [m1, m2, m3] = [await model('m1'), await model('m2'), await model('m3')];
+    await a.post(`${M}/runs/log-metric`, { run_id: run, key: 'acc', value: 0.7, timestamp: 1000, step: 0, model_id: m1, dataset_name: 'val', dataset_digest: 'd1' }).expect(200);
+    await a
+      .post(`${M}/runs/log-batch`, {
+        run_id: run,
+        metrics: [
+          { key: 'acc', value: 0.9, timestamp: 2000, step: 1, model_id: m1, dataset_name: 'val', dataset_digest: 'd1' },
+          { key: 'acc', value: 0.8, timestamp: 1500, step: 0, model_id: m2, dataset_name: 'test' },
+          { key: 'loss', value: 'NaN', timestamp: 1500, step: 0, model_id: m2 },
+          { key: 'acc', value: 0.5, timestamp: 1700, step: 0 },
+        ],
+      })
+      .expect(200);
+
+    const metricsOf = async (id: string) => (await a.get(`${M}/logged-models/${id}`).expect(200)).body.model.data.metrics;
+    expect(await metricsOf(m1)).toEqual([
+      { key: 'acc', value: 0.7, timestamp: 1000, step: 0, run_id: run, model_id: m1, dataset_name: 'val', dataset_digest: 'd1' },
+      { key: 'acc', value: 0.9, timestamp: 2000, step: 1, run_id: run, model_id: m1, dataset_name: 'val', dataset_digest: 'd1' },
+    ]);
+    expect(await metricsOf(m2)).toEqual([
+      { key: 'acc', value: 0.8, timestamp: 1500, step: 0, run_id: run, model_id: m2, dataset_name: 'test' },
+      { key: 'loss', value: 'NaN', timestamp: 1500, step: 0, run_id: run, model_id: m2 },
+    ]);
+    expect(await metricsOf(m3)).toBeUndefined();
+    const history = (await a.get(`${M}/metrics/get-history`, { run_id: run, metric_key: 'acc' }).expect(200)).body.metrics;
+    expect(history.map((p: { value: number }) => p.value)).toEqual([0.7, 0.8, 0.5, 0.9]);
+
+    const search = async (body: object) =>
+      ((await a.post(`${M}/logged-models/search`, { experiment_ids: [e], ...body }).expect(200)).body.models ?? []).map((m: { info: { name: string } }) => m.info.name);
+    expect(await search({ filter: 'metrics.acc > 0.85' })).toEqual(['m1']);
+    expect(await search({ filter: 'metrics.acc > 0.85', datasets: [{ dataset_name: 'test' }] })).toEqual([]);
+    expect(await search({ filter: 'metrics.acc >= 0.8', datasets: [{ dataset_name: 'test' }] })).toEqual(['m2']);
+    expect(await search({ datasets: [{ dataset_name: 'val', dataset_digest: 'd1' }] })).toEqual(['m1']);
+    expect(await search({ filter: 'metrics.loss > 0' })).toEqual([]);
+    expect(await search({ order_by: [{ field_name: 'metrics.acc', ascending: false }] })).toEqual(['m1', 'm2', 'm3']);
+    expect(await search({ order_by: [{ field_name: 'metrics.acc', ascending: true }] })).toEqual(['m2', 'm1', 'm3']);
+    expect(await search({ order_by: [{ field_name: 'metrics.acc', dataset_name: 'test' }] })).toEqual(['m2', 'm3', 'm1']);
+  });
+
+  it('refuses a point for a model that does not exist or that the caller may not edit, writing nothing', async () => {
+    const run = (await t.as('alice').post(`${M}/runs/create`, { experiment_id: exp }).expect(200)).body.run.info.run_id;
+    const unknown = `m-${'1'.repeat(32)}`;
+    const missing = await t.as('alice').post(`${M}/runs/log-metric`, { run_id: run, key: 'lost', value: 1, timestamp: 1, model_id: unknown }).expect(404);
+    expect(missing.body).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Logged model with ID '${unknown}' not found.` });
+    expect((await t.as('alice').get(`${M}/metrics/get-history`, { run_id: run, metric_key: 'lost' }).expect(200)).body).toEqual({});
+
+    const alices = (await t.as('alice').post(`${M}/logged-models`, { experiment_id: exp, name: 'not-bobs' }).expect(200)).body.model.info.model_id;
+    const bobExp = (await t.as('bob').post(`${M}/experiments/create`, { name: 'bob-lm' }).expect(200)).body.experiment_id;
+    const bobRun = (await t.as('bob').post(`${M}/runs/create`, { experiment_id: bobExp }).expect(200)).body.run.info.run_id;
+    const denied = await t.as('bob').post(`${M}/runs/log-batch`, { run_id: bobRun, metrics: [{ key: 'acc', value: 1, timestamp: 1, model_id: alices }] });
+    expect(denied.status).toBe(403);
+    expect((await t.as('bob').get(`${M}/metrics/get-history`, { run_id: bobRun, metric_key: 'acc' }).expect(200)).body).toEqual({});
+    expect((await t.as('alice').get(`${M}/logged-models/${alices}`).expect(200)).body.model.data).toEqual({});
+  });
+
   it('answers 404 for unknown models, 400 for bad input, 403 without EDIT', async () => {
     const a = t.as('alice');
     expect((await a.get(`${M}/logged-models/m-${'0'.repeat(32)}`).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
     expect((await a.post(`${M}/logged-models`, {}).expect(400)).body.message).toContain("'experiment_id'");
     expect((await a.post(`${M}/logged-models/search`, { experiment_ids: [exp], max_results: 51 }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
-    expect((await a.post(`${M}/logged-models/search`, { experiment_ids: [exp], filter: 'metrics.acc > 1' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await a.post(`${M}/logged-models/search`, { experiment_ids: [exp], filter: "metrics.acc > 'high'" }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await a.post(`${M}/logged-models/search`, { experiment_ids: [exp], order_by: [{ field_name: 'params.alpha' }] }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
     const id = (await a.post(`${M}/logged-models`, { experiment_id: exp }).expect(200)).body.model.info.model_id;
     expect((await a.patch(`${M}/logged-models/${id}`, { status: 'DONE' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
     await t.container.prisma.permissionGrant.create({ data: { resourceType: 'experiment', resourceId: exp, principalType: 'user', principal: 'viewer', level: 'READ', createdAt: 0n } });

@@ -14,7 +14,20 @@ export interface LoggedModelRecord {
   lastUpdatedTime: bigint;
   tags: Array<{ key: string; value: string }>;
   params: Array<{ key: string; value: string }>;
+  metrics: LoggedModelMetric[];
   registrations: Array<{ name: string; version: number }>;
+}
+
+/** A metric point logged with the model's id by a run (NaN stored as 0 with isNan). */
+export interface LoggedModelMetric {
+  key: string;
+  value: number;
+  isNan: boolean;
+  timestamp: number;
+  step: number;
+  runId: string;
+  datasetName: string | null;
+  datasetDigest: string | null;
 }
 
 const include = { tags: { orderBy: { key: 'asc' as const } }, params: { orderBy: { key: 'asc' as const } } };
@@ -26,25 +39,40 @@ export class LoggedModelsRepository {
     return (await this.findManyByIds([id]))[0] ?? null;
   }
 
-  /** Models with tags, params and the registry versions that point at them, in the order of `ids`. */
+  /** Models with tags, params, metrics and the registry versions that point at them, in the order of `ids`. */
   async findManyByIds(ids: string[]): Promise<LoggedModelRecord[]> {
     if (ids.length === 0) return [];
-    const [rows, regs] = await Promise.all([
+    const [rows, regs, metrics] = await Promise.all([
       this.prisma.loggedModel.findMany({ where: { id: { in: ids }, lifecycleStage: 'active' }, include }),
       this.prisma.$queryRaw<Array<{ logged_model_id: string; name: string; version: number }>>`
         SELECT v.logged_model_id, rm.name, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
         WHERE v.logged_model_id = ANY(${ids}::text[]) AND v.current_stage <> 'Deleted_Internal' ORDER BY rm.name, v.version`,
+      this.prisma.$queryRaw<Array<{ model_id: string; key: string; value: number; is_nan: boolean; timestamp: bigint; step: bigint; run_id: string; dataset_name: string | null; dataset_digest: string | null }>>`
+        SELECT model_id, key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest FROM logged_model_metrics
+        WHERE model_id = ANY(${ids}::text[]) ORDER BY model_id, key, timestamp, step, run_id`,
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.flatMap((id) => {
       const r = byId.get(id);
       if (!r) return [];
       const registrations = regs.filter((g) => g.logged_model_id === id).map((g) => ({ name: g.name, version: Number(g.version) }));
-      return [{ ...r, tags: r.tags.map(({ key, value }) => ({ key, value })), params: r.params.map(({ key, value }) => ({ key, value })), registrations }];
+      const points = metrics
+        .filter((m) => m.model_id === id)
+        .map((m) => ({
+          key: m.key,
+          value: m.value,
+          isNan: m.is_nan,
+          timestamp: Number(m.timestamp),
+          step: Number(m.step),
+          runId: m.run_id,
+          datasetName: m.dataset_name,
+          datasetDigest: m.dataset_digest,
+        }));
+      return [{ ...r, tags: r.tags.map(({ key, value }) => ({ key, value })), params: r.params.map(({ key, value }) => ({ key, value })), metrics: points, registrations }];
     });
   }
 
-  async create(m: Omit<LoggedModelRecord, 'tags' | 'params' | 'registrations' | 'statusMessage' | 'lifecycleStage'>, tags: Array<{ key: string; value: string }>, params: Array<{ key: string; value: string }>): Promise<void> {
+  async create(m: Omit<LoggedModelRecord, 'tags' | 'params' | 'metrics' | 'registrations' | 'statusMessage' | 'lifecycleStage'>, tags: Array<{ key: string; value: string }>, params: Array<{ key: string; value: string }>): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.loggedModel.create({
         data: {

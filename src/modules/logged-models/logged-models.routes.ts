@@ -20,6 +20,7 @@ export function loggedModelsRoutes(c: Container): Router {
     const page = await models.search(principalOf(req), {
       experimentIds: i.experiment_ids,
       filter: i.filter,
+      datasets: i.datasets,
       orderBy: i.order_by,
       maxResults: i.max_results,
       pageToken: i.page_token,

@@ -20,9 +20,19 @@ export const LogLoggedModelParams = z.object({ params: z.array(keyValue()).defau
 export const SearchLoggedModels = z.object({
   experiment_ids: repeated(experimentId()).default([]),
   filter: z.string().optional(),
+  datasets: z.array(z.object({ dataset_name: requiredString(), dataset_digest: z.string().optional() })).default([]),
   max_results: int64().default(50),
   order_by: z
-    .array(z.object({ field_name: requiredString(), ascending: z.boolean().default(true) }).loose())
+    .array(
+      z
+        .object({
+          field_name: requiredString(),
+          ascending: z.boolean().default(true),
+          dataset_name: z.string().optional(),
+          dataset_digest: z.string().optional(),
+        })
+        .loose(),
+    )
     .default([]),
   page_token: z.string().optional(),
 });

@@ -43,6 +43,13 @@ export interface MetricRow {
   isNan: boolean;
 }
 
+/** A metric point of a logged model (MLflow 3), as logged by a run with the model's id. */
+export interface ModelMetricRow extends MetricRow {
+  modelId: string;
+  datasetName: string | null;
+  datasetDigest: string | null;
+}
+
 interface RunRow {
   id: string;
   experiment_id: bigint;
@@ -89,6 +96,7 @@ interface BatchRows {
   latest: MetricRow[];
   params: Array<{ key: string; value: string }>;
   tags: Array<{ key: string; value: string }>;
+  modelMetrics: ModelMetricRow[];
 }
 
 /**
@@ -97,14 +105,14 @@ interface BatchRows {
  * once per connection.
  */
 function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: boolean): Prisma.Sql {
-  const { metrics, latest, params, tags } = batch;
+  const { metrics, latest, params, tags, modelMetrics } = batch;
   const keys = (rows: Array<{ key: string }>) => rows.map((r) => r.key);
   const values = (rows: Array<{ value: string }>) => rows.map((r) => r.value);
   // Metric rows go in as one JSON document: JSON.stringify writes each double's shortest exact form,
   // and json_to_recordset reads it back exactly, with no string per value on either side.
   const metricRows = (m: MetricRow[]) =>
     Prisma.sql`json_to_recordset(${JSON.stringify(m)}::json) AS t(key text, value float8, timestamp bigint, step bigint, "isNan" boolean)`;
-  const ctes: Prisma.Sql[] = [Prisma.sql`run AS (SELECT lifecycle_stage FROM runs WHERE id = ${runId})`];
+  const ctes: Prisma.Sql[] = [Prisma.sql`run AS (SELECT lifecycle_stage, experiment_id FROM runs WHERE id = ${runId})`];
   if (params.length > 0) {
     ctes.push(
       Prisma.sql`p_in AS (SELECT * FROM unnest(${keys(params)}::text[], ${values(params)}::text[]) AS t(key, value))`,
@@ -132,6 +140,16 @@ function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: bool
           SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
           WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value))`,
     );
+  }
+  if (modelMetrics.length > 0) {
+    // A point logged again is kept once, as in the run's own history (the first value stays).
+    ctes.push(Prisma.sql`lm_ins AS (
+      INSERT INTO logged_model_metrics (model_id, key, value, is_nan, timestamp, step, run_id, experiment_id, dataset_name, dataset_digest)
+      SELECT t."modelId", t.key, t.value, t."isNan", t.timestamp, t.step, ${runId}, run.experiment_id, t."datasetName", t."datasetDigest"
+      FROM json_to_recordset(${JSON.stringify(modelMetrics)}::json)
+        AS t("modelId" text, key text, value float8, "isNan" boolean, timestamp bigint, step bigint, "datasetName" text, "datasetDigest" text)
+      CROSS JOIN run WHERE EXISTS (SELECT 1 FROM go)
+      ON CONFLICT DO NOTHING)`);
   }
   if (tags.length > 0) {
     ctes.push(Prisma.sql`t_ins AS (
@@ -287,10 +305,11 @@ export class RunsRepository {
     latest: MetricRow[],
     params: Array<{ key: string; value: string }>,
     tags: Array<{ key: string; value: string }>,
+    modelMetrics: ModelMetricRow[] = [],
   ): Promise<{ lifecycleStage: string | null; conflicts: Array<{ key: string; old: string; new: string }> }> {
     const write = (skipDuplicates: boolean) =>
       this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>(
-        logBatchStatement(runId, { metrics, latest, params, tags }, skipDuplicates),
+        logBatchStatement(runId, { metrics, latest, params, tags, modelMetrics }, skipDuplicates),
       );
     let rows;
     try {
@@ -303,6 +322,13 @@ export class RunsRepository {
       lifecycleStage: rows.find((r) => r.kind === 'run')?.key ?? null,
       conflicts: rows.filter((r) => r.kind === 'conflict'),
     };
+  }
+
+  /** Experiment of each of these logged models that exists and is not deleted. */
+  async loggedModelExperiments(ids: string[]): Promise<Map<string, bigint>> {
+    const rows = await this.sql.query<{ id: string; experiment_id: bigint }>`
+      SELECT id, experiment_id FROM logged_models WHERE id = ANY(${ids}::text[]) AND lifecycle_stage = 'active'`;
+    return new Map(rows.map((r) => [r.id, r.experiment_id]));
   }
 
   async getTag(runId: string, key: string): Promise<string | null> {

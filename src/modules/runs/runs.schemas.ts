@@ -30,11 +30,19 @@ export const UpdateRun = z.object({
 export const DeleteRun = z.object({ run_id: requiredString() });
 export const RestoreRun = DeleteRun;
 
+/** MLflow 3: a point logged with a model_id also counts as a metric of that logged model. */
+const modelMetricFields = {
+  model_id: z.string().optional(),
+  dataset_name: z.string().optional(),
+  dataset_digest: z.string().optional(),
+};
+
 export const Metric = z.object({
   key: requiredString(),
   value: double(),
   timestamp: int64(),
   step: int64().optional(),
+  ...modelMetricFields,
 });
 
 export const LogMetric = z.object({
@@ -43,9 +51,7 @@ export const LogMetric = z.object({
   value: double(),
   timestamp: int64(),
   step: int64().optional(),
-  model_id: z.string().optional(),
-  dataset_name: z.string().optional(),
-  dataset_digest: z.string().optional(),
+  ...modelMetricFields,
 });
 
 export const LogParam = z.object({ ...runRef, key: requiredString(), value: z.string().default('') });

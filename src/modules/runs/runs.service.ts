@@ -12,7 +12,7 @@ import type { ExperimentsService } from '../experiments/experiments.service';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
 import { generateRunName } from './run-names';
-import { type MetricRow, type RunRecord, type RunsRepository, type RunWithData, toStoredValue } from './runs.repository';
+import { type MetricRow, type ModelMetricRow, type RunRecord, type RunsRepository, type RunWithData, toStoredValue } from './runs.repository';
 import type { CreateRunInput, LogBatchInput, LogInputsInput, MetricInput } from './runs.schemas';
 
 export type { RunRecord, RunWithData };
@@ -212,8 +212,9 @@ export class RunsService {
     tags.forEach((t) => validateTag(t.key, t.value));
     await this.authorizeWrite(p, input.run_id);
     const rows = metrics.map(toRow);
+    const modelRows = await this.modelMetricRows(p, metrics, rows);
     const lastTags = [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
-    const { lifecycleStage, conflicts } = await this.repo.logBatch(input.run_id, rows, latestPerKey(rows), params, lastTags);
+    const { lifecycleStage, conflicts } = await this.repo.logBatch(input.run_id, rows, latestPerKey(rows), params, lastTags, modelRows);
     if (lifecycleStage !== 'active') throw this.failedWrite(input.run_id, lifecycleStage);
     if (conflicts.length > 0) {
       const c = conflicts[0]!;
@@ -221,6 +222,41 @@ export class RunsService {
         `Changing param values is not allowed. Param with key='${c.key}' was already logged with value='${c.old}' for run ID='${input.run_id}'. Attempted logging new value '${c.new}'.`,
       );
     }
+  }
+
+  /**
+   * The points logged with a model_id (MLflow 3), as rows of that logged model's metrics; `rows`
+   * are the same points as stored for the run. Each model must exist, and the caller may edit its
+   * experiment as well as the run's.
+   */
+  private async modelMetricRows(p: Principal, metrics: MetricInput[], rows: MetricRow[]): Promise<ModelMetricRow[]> {
+    const modelRows: ModelMetricRow[] = [];
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i]!;
+      if (!m.model_id) continue;
+      validateLength(`Dataset name of metric '${m.key}'`, m.dataset_name ?? '', DATASET_LIMITS.name);
+      validateLength(`Dataset digest of metric '${m.key}'`, m.dataset_digest ?? '', DATASET_LIMITS.digest);
+      const r = rows[i]!;
+      modelRows.push({
+        modelId: m.model_id,
+        key: r.key,
+        value: r.value,
+        timestamp: r.timestamp,
+        step: r.step,
+        isNan: r.isNan,
+        datasetName: m.dataset_name || null,
+        datasetDigest: m.dataset_digest || null,
+      });
+    }
+    if (modelRows.length === 0) return modelRows;
+    const ids = [...new Set(modelRows.map((r) => r.modelId))];
+    const experimentOf = await this.repo.loggedModelExperiments(ids);
+    const missing = ids.find((id) => !experimentOf.has(id));
+    if (missing !== undefined) throw notFound(`Logged model with ID '${missing}' not found.`);
+    for (const exp of new Set([...experimentOf.values()].map(String))) {
+      await this.permissions.require(p, 'experiment', exp, 'EDIT', `id=${exp}`);
+    }
+    return modelRows;
   }
 
   async deleteTag(p: Principal, runId: string, key: string): Promise<void> {
