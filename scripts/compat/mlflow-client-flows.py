@@ -1,5 +1,7 @@
 """Drives the unmodified MLflow Python client against a Registry server and reports PASS/FAIL
 per flow of mlflow-api.md §1.9. Needs MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN.
+Runs with MLflow 2.x and 3.x clients; with 3.x, log_model makes a logged model, and the flows
+that only 3.x has (logged models, their metrics, models:/<model_id>) run as well.
 
     python3 scripts/compat/mlflow-client-flows.py
 """
@@ -35,6 +37,7 @@ def step(name):
 suffix = str(int(time.time() * 1000))
 client = MlflowClient()
 state = {}
+MLFLOW_3 = int(mlflow.__version__.split(".")[0]) >= 3
 
 
 @step("set_experiment (get-by-name 404 → create → get)")
@@ -82,13 +85,16 @@ def _():
     mlflow.log_artifacts(d, artifact_path="bundle")
 
 
-@step("pyfunc log_model (2.x: artifacts + runs/log-model)")
+@step("pyfunc log_model (3.x: logged-models + artifacts + runs/outputs)" if MLFLOW_3 else "pyfunc log_model (2.x: artifacts + runs/log-model)")
 def _():
     class Echo(mlflow.pyfunc.PythonModel):
         def predict(self, context, model_input):
             return model_input
 
-    mlflow.pyfunc.log_model("model", python_model=Echo())
+    info = mlflow.pyfunc.log_model("model", python_model=Echo())
+    if MLFLOW_3:
+        state["model_id"] = info.model_id
+        assert info.model_uri == f"models:/{info.model_id}", (info.model_id, info.model_uri)
 
 
 @step("end_run")
@@ -121,11 +127,26 @@ def _():
 @step("list_artifacts / download_artifacts")
 def _():
     names = sorted(f.path for f in client.list_artifacts(state["run"]))
-    assert "hello.txt" in names and "bundle" in names and "model" in names, names
+    assert "hello.txt" in names and "bundle" in names, names
+    # 3.x keeps the model under the logged model's artifact location, not the run's.
+    assert MLFLOW_3 or "model" in names, names
     sub = sorted(f.path for f in client.list_artifacts(state["run"], "bundle/sub"))
     assert sub == ["bundle/sub/data.csv"], sub
     d = mlflow.artifacts.download_artifacts(run_id=state["run"], artifact_path="bundle")
     assert open(os.path.join(d, "sub", "data.csv")).read() == "a,b\n1,2\n"
+
+
+if MLFLOW_3:
+
+    @step("3.x: get_logged_model, list_logged_model_artifacts, the run's outputs, search_logged_models")
+    def _():
+        lm = client.get_logged_model(state["model_id"])
+        assert (lm.name, lm.source_run_id, lm.experiment_id) == ("model", state["run"], state["exp"]), lm
+        assert getattr(lm.status, "name", str(lm.status)).endswith("READY"), lm.status
+        assert "MLmodel" in [f.path for f in client.list_logged_model_artifacts(state["model_id"])]
+        assert state["model_id"] in [o.model_id for o in client.get_run(state["run"]).outputs.model_outputs]
+        found = mlflow.search_logged_models(experiment_ids=[state["exp"]], filter_string="name = 'model'", output_format="list")
+        assert [m.model_id for m in found] == [state["model_id"]], found
 
 
 @step("register_model (runs:/ URI) twice → versions 1 and 2")
@@ -164,6 +185,18 @@ for uri_name, uri in [("stage", "models:/{m}/Production"), ("alias", "models:/{m
         assert list(out["x"]) == [1]
 
 
+if MLFLOW_3:
+
+    @step("3.x: register_model from runs:/ points at models:/<model_id>; load_model by it")
+    def _():
+        import pandas as pd
+
+        mv = client.get_model_version(state["model"], "2")
+        assert (mv.source, mv.run_id) == (f"models:/{state['model_id']}", state["run"]), (mv.source, mv.run_id)
+        model = mlflow.pyfunc.load_model(f"models:/{state['model_id']}")
+        assert list(model.predict(pd.DataFrame({"x": [1]}))["x"]) == [1]
+
+
 @step("search_registered_models / search_model_versions")
 def _():
     models = client.search_registered_models(filter_string=f"name = '{state['model']}'")
@@ -179,6 +212,23 @@ def _():
     state["model"] = new
     client.delete_model_version(new, "1")
     assert sorted(v.version for v in client.search_model_versions(f"name = '{new}'")) == ["2"]
+
+
+if MLFLOW_3:
+
+    @step("3.x: initialize_logged_model, log_metric(model_id=), model params, finalize; the model's metrics")
+    def _():
+        with mlflow.start_run(run_name="compat-3x") as run:
+            lm = mlflow.initialize_logged_model(name="compat-external", params={"k": "v"}, tags={"t": "1"})
+            mlflow.log_metric("acc", 0.75, step=3, model_id=lm.model_id)
+            mlflow.log_model_params({"p2": "x"}, model_id=lm.model_id)
+            mlflow.finalize_logged_model(lm.model_id, "READY")
+        got = client.get_logged_model(lm.model_id)
+        assert (got.params, got.tags.get("t")) == ({"k": "v", "p2": "x"}, "1"), (got.params, got.tags)
+        assert [(m.key, m.value, m.step) for m in got.metrics or []] == [("acc", 0.75, 3)], got.metrics
+        assert client.get_run(run.info.run_id).data.metrics == {"acc": 0.75}
+        found = mlflow.search_logged_models(experiment_ids=[state["exp"]], filter_string="metrics.acc > 0.5", output_format="list")
+        assert [m.model_id for m in found] == [lm.model_id], found
 
 
 passed = sum(1 for r in results if r[1])
