@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { applyMigrations } from '../src/db/migrate';
 import { databaseUrl, TEST_ENV } from './helpers/env';
+import { startS3TestServer } from './helpers/s3-test-server';
 
 /**
  * Once per jest run: migrate a template database (each test file clones it) and start the
@@ -26,10 +27,8 @@ export default async function globalSetup(): Promise<void> {
   await admin.end();
   await applyMigrations(databaseUrl(TEST_ENV.adminUrl(), template));
 
-  const S3rver = (await import('s3rver')).default;
   const s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-s3-'));
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Dir, silent: true });
-  const { port } = await s3.run();
+  const { s3, port } = await startS3TestServer(s3Dir);
 
   process.env.REGISTRY_TEST_TEMPLATE = template;
   process.env.REGISTRY_TEST_DB_PREFIX = prefix;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
+import { startS3TestServer } from '../helpers/s3-test-server';
 import { bearer } from '../helpers/tokens';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createRun, PROXY, type RunFixture } from './artifact-fixtures';
@@ -15,8 +16,9 @@ describe('artifact proxy while the S3 store is down', () => {
   const s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-outage-'));
 
   beforeAll(async () => {
-    s3 = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Dir, silent: true });
-    const { port } = await s3.run();
+    const started = await startS3TestServer(s3Dir);
+    s3 = started.s3;
+    const port = started.port;
     t = await startTestApp({ S3_ENDPOINT: `http://127.0.0.1:${port}` });
     run = await createRun(t, 'alice');
     alice = bearer(t.as('alice').token);
