@@ -9,9 +9,10 @@ export function storeUnavailable(operation: string, key: string, err: unknown): 
   if (err instanceof RegistryError) return err;
   const e = err as { code?: unknown; message?: unknown } | undefined;
   const reason = typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message : String(err);
+  const what = key === '' ? operation : `${operation} of '${key}'`;
   return new RegistryError(
     'TEMPORARILY_UNAVAILABLE',
-    `Artifact storage is unavailable: ${operation} of '${key}' failed (${reason}); retry shortly.`,
+    `Artifact storage is unavailable: ${what} failed (${reason}); retry shortly.`,
     { cause: err },
   );
 }

@@ -296,6 +296,7 @@ describe('S3ArtifactStore specifics', () => {
       expect((await errorOf(op)).code).toBe('TEMPORARILY_UNAVAILABLE');
     }
     expect((await errorOf(store.put('a', text('x')))).code).toBe('TEMPORARILY_UNAVAILABLE');
+    expect((await errorOf(store.init())).message).toMatch(/^Artifact storage is unavailable: checking\/creating bucket 'unreachable' at S3_ENDPOINT failed \(\w+\); retry shortly\.$/);
     await store.close();
   });
 });
