@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import S3rver from 's3rver';
+import { hashing } from '../integration/artifact-streams';
 
 /** What s3rver's filesystem store hands to putObject, and the parts of the store used here. */
 interface StoredObject {
@@ -31,25 +31,16 @@ function makePutsAtomic(store: FilesystemStore): void {
     const target = store.getResourcePath(object.bucket, object.key, 'object');
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomBytes(6).toString('hex')}.uploading`;
-    const md5 = createHash('md5');
-    let size = 0;
-    const counting = new Transform({
-      transform(chunk: Buffer, _e, done) {
-        md5.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const md5 = hashing('md5');
     try {
-      await pipeline(object.content, counting, fs.createWriteStream(tmp));
+      await pipeline(object.content, md5, fs.createWriteStream(tmp));
       await fs.promises.rename(tmp, target);
     } catch (err) {
       await fs.promises.rm(tmp, { force: true });
       throw err;
     }
-    const digest = md5.digest('hex');
-    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
-    return { size, md5: digest };
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5.digest());
+    return { size: md5.bytes(), md5: md5.digest() };
   };
 }
 

@@ -30,8 +30,8 @@ export function generated(size: number, seed = 1, chunk = 64 * 1024): Readable {
 }
 
 /** A pass-through that hashes what flows by; `digest()` once the stream ended. */
-export function hashing(): Transform & { digest(): string; bytes(): number } {
-  const h = createHash('sha256');
+export function hashing(algorithm: 'sha256' | 'md5' = 'sha256'): Transform & { digest(): string; bytes(): number } {
+  const h = createHash(algorithm);
   let bytes = 0;
   const t = new Transform({
     transform(c: Buffer, _e, done) {
