@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../db/sql';
 import { invalidParameter } from '../errors';
 import { LIMITS } from '../http/limits';
 import { decodePageToken } from '../lib/page-token';
+import { IS_PROMPT_TAG } from '../lib/prompts';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, parseFilter, parseOrderBy } from './filter-parser';
 import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
@@ -20,9 +21,6 @@ const MODEL_ORDER: Record<string, string> = {
   timestamp: 'rm.last_updated_time',
   creation_timestamp: 'rm.creation_time',
 };
-
-/** The tag that marks MLflow 3's prompts, which it keeps as registered models and versions. */
-const IS_PROMPT_TAG = 'mlflow.prompt.is_prompt';
 
 /**
  * A model search leaves prompts out unless it asks for them, as MLflow's stores do; MLflow 3

@@ -107,6 +107,23 @@ describe('model versions: create, sources, get, update, delete, tags, download U
     expect(await t.container.prisma.modelVersion.count({ where: { modelId: model.id } })).toBe(0);
   });
 
+  it("registers an MLflow 3 prompt's version with the placeholder source its client sends, and never serves that source", async () => {
+    const alice = t.as('alice');
+    const prompt = [{ key: 'mlflow.prompt.is_prompt', value: 'true' }];
+    const name = await createModel(alice, uniqueName('prompt'), { tags: prompt });
+    const tags = [...prompt, { key: 'mlflow.prompt.text', value: 'Hello {{name}}' }];
+    for (const source of ['dummy-source', 'prompt-template', 'file:///etc/passwd']) {
+      const v = (await alice.post(`${API}/model-versions/create`, { name, source, tags }).expect(200)).body.model_version;
+      expect(v).toMatchObject({ source, status: 'READY' });
+      expect((await alice.get(`${API}/model-versions/get-download-uri`, { name, version: v.version }).expect(200)).body).toEqual({ artifact_uri: source });
+    }
+    const served = await alice.get(`/api/2.0/registry/models/${name}/3/files/passwd`).expect(400);
+    expect(served.body.message).toContain('outside this server');
+    // Only the local-path rule gives way: traversal is refused for prompts too, and without the tag a placeholder is a local path.
+    expect((await alice.post(`${API}/model-versions/create`, { name, source: 'a/../../etc', tags }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await alice.post(`${API}/model-versions/create`, { name, source: 'dummy-source' }).expect(400)).body.message).toContain('local paths cannot be registered');
+  });
+
   it('answers 404 for an unknown model, run_id or runs:/ run, and 403 for an unreadable run or experiment', async () => {
     const alice = t.as('alice');
     const name = await createModel(alice);

@@ -71,6 +71,20 @@ describe('registered models: aliases', () => {
     expect(await t.container.prisma.registeredModelAlias.count({ where: { modelId: model.id } })).toBe(0);
   });
 
+  it('answers the alias latest, in any case, with the highest version, as MLflow does (its prompt client asks for it)', async () => {
+    const alice = t.as('alice');
+    const name = await createModel(alice);
+    expect((await alice.get(`${API}/registered-models/alias`, { name, alias: 'latest' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    await createVersion(alice, name);
+    await createVersion(alice, name);
+    await alice.post(`${API}/model-versions/transition-stage`, { name, version: '1', stage: 'Production', archive_existing_versions: false }).expect(200);
+    for (const alias of ['latest', 'LaTeSt']) {
+      expect((await alice.get(`${API}/registered-models/alias`, { name, alias }).expect(200)).body.model_version).toMatchObject({ name, version: '2' });
+    }
+    expect((await alice.get(`${API}/registered-models/alias`, { name, alias: 'v1' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    await alice.delete(`${API}/registered-models/alias`, { name, alias: 'v1' }).expect(200);
+  });
+
   it('accepts 255 characters of letters, digits, _ and -', async () => {
     const alice = t.as('alice');
     const name = await createModel(alice);

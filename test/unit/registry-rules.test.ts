@@ -1,6 +1,6 @@
 import { parseModelSource } from '../../src/modules/model-versions/model-source';
 import { canonicalStage, levelForTransition, type Stage } from '../../src/modules/model-versions/stages';
-import { validateAlias, validateTag } from '../../src/modules/registered-models/registry-validation';
+import { validateAlias, validateNewAlias, validateTag } from '../../src/modules/registered-models/registry-validation';
 
 describe('stages', () => {
   it.each([
@@ -34,10 +34,18 @@ describe('stages', () => {
 
 describe('aliases and tags', () => {
   it.each(['champion', 'A-b_9', 'x'.repeat(255), 'v', 'v1a', 'latest2'])('accepts alias %j', (alias) => {
+    expect(() => validateNewAlias(alias)).not.toThrow();
+  });
+
+  it.each(['latest', 'LATEST', 'v1', 'V22', 'a.b', 'a b', 'é', 'x'.repeat(256)])('rejects alias %j to set', (alias) => {
+    expect(() => validateNewAlias(alias)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE' }));
+  });
+
+  it.each(['latest', 'LATEST', 'v1'])('reads alias %j, which names a version', (alias) => {
     expect(() => validateAlias(alias)).not.toThrow();
   });
 
-  it.each(['latest', 'LATEST', 'v1', 'V22', 'a.b', 'a b', 'é', 'x'.repeat(256)])('rejects alias %j', (alias) => {
+  it.each(['a.b', 'a b', 'é', 'x'.repeat(256)])('rejects alias %j to read', (alias) => {
     expect(() => validateAlias(alias)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE' }));
   });
 

@@ -28,12 +28,15 @@ const LOGGED_MODEL_ID = /^m-[0-9a-f]{32}$/;
  * server's disk (MLflow rejects them too unless they sit inside the run's local artifact dir,
  * which never happens here since runs store artifacts behind mlflow-artifacts:/).
  */
-export function parseModelSource(source: string): ModelSource {
+export function parseModelSource(source: string, options: { prompt?: boolean } = {}): ModelSource {
   const decoded = fullyDecoded(source);
   if (decoded.includes('\0')) throw badSource(source, 'it contains a NUL character');
   if (decoded.split(/[/\\]/).some((s) => s === '..')) throw badSource(source, "it contains a '..' path segment");
   const scheme = SCHEME.exec(source)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme.length === 1 || scheme === 'file') {
+    // A prompt's version has a placeholder for a source ('dummy-source'), which MLflow accepts as it
+    // is. Kept as an external location, it is never read here: only proxied sources are served.
+    if (options.prompt) return { kind: 'external' };
     throw badSource(source, 'local paths cannot be registered; log the model to a run and register runs:/<run_id>/<path>');
   }
   if (scheme === 'runs') return parseRunsUri(source);

@@ -8,6 +8,7 @@ import type { RegisteredModelsRepository, Tag } from '../registered-models/regis
 import { versionNotFound } from '../registered-models/registered-models.service';
 import { type ModelAccess, modelNotFound, type RegistryAccess } from '../registered-models/registry-access';
 import { validateAlias, validateTag } from '../registered-models/registry-validation';
+import { isPromptRequest } from '../../lib/prompts';
 import { type ModelSource, parseModelSource, type VersionSelector } from './model-source';
 import type { ModelVersionRecord, ModelVersionsRepository, VersionKey } from './model-versions.repository';
 import type { LoggedModelGate, RunGate } from './registry-gates';
@@ -65,7 +66,7 @@ export class ModelVersionsService {
   async create(p: Principal, input: CreateModelVersionInput): Promise<ModelVersionRecord> {
     for (const t of input.tags) validateTag(t.key, t.value);
     const access = await this.access.require(p, input.name, 'EDIT');
-    const source = parseModelSource(input.source);
+    const source = parseModelSource(input.source, { prompt: isPromptRequest(input.tags) });
     const storageLocation = await this.storageLocationOf(p, source);
     if (input.runId !== undefined) await this.runs.requireRun(p, input.runId, 'READ');
     // MLflow 3 registers logged models as models:/m-…; the version then carries that model_id.
@@ -143,9 +144,10 @@ export class ModelVersionsService {
     return record;
   }
 
+  /** `latest` (any case) is the highest version, as MLflow answers it (its prompt client asks for `@latest`). */
   async getByAlias(p: Principal, name: string, alias: string): Promise<ModelVersionRecord> {
     validateAlias(alias);
-    return this.resolve(p, name, { alias });
+    return this.resolve(p, name, alias.toLowerCase() === 'latest' ? { latest: true } : { alias });
   }
 
   async update(p: Principal, name: string, version: number, description: string | undefined): Promise<ModelVersionRecord> {

@@ -8,7 +8,7 @@ import type { PermissionsService, VisibleScope } from '../permissions/permission
 import type { RegisteredModelRecord } from './registered-models.mapper';
 import type { ModelDetails, RegisteredModelRow, RegisteredModelsRepository, Tag } from './registered-models.repository';
 import { modelNotFound, type RegistryAccess } from './registry-access';
-import { validateAlias, validateModelName, validateTag } from './registry-validation';
+import { validateAlias, validateModelName, validateNewAlias, validateTag } from './registry-validation';
 
 export interface RegisteredModelSearchInput {
   filter?: string;
@@ -167,7 +167,7 @@ export class RegisteredModelsService {
 
   /** Creates or moves an alias; protected aliases need MANAGE_PRODUCTION, others MANAGE_STAGING. */
   async setAlias(p: Principal, name: string, alias: string, version: number): Promise<void> {
-    validateAlias(alias);
+    validateNewAlias(alias);
     await this.access.require(p, name, this.access.levelForAlias(alias));
     await this.models.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);

@@ -37,7 +37,7 @@ export function validateTag(key: string, value: string | undefined): void {
 
 const ALIAS = /^[A-Za-z0-9_-]+$/;
 
-/** Aliases: [A-Za-z0-9_-]+, ≤255; `latest` (any case) and `v<digits>` name versions and are reserved. */
+/** Alias names: [A-Za-z0-9_-]+, ≤255 (reading or deleting one; setting one also needs validateNewAlias). */
 export function validateAlias(alias: string): void {
   if (alias.length > LIMITS.aliasLength) {
     throw invalidParameter(`Alias name '${alias.slice(0, 40)}…' exceeds the maximum length of ${LIMITS.aliasLength}.`);
@@ -47,6 +47,14 @@ export function validateAlias(alias: string): void {
       `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores, and hyphens.`,
     );
   }
+}
+
+/**
+ * An alias to set: `latest` (any case) and `v<digits>` cannot be, as they name versions. Reading
+ * `latest` is allowed, as in MLflow: it answers the highest version (getByAlias).
+ */
+export function validateNewAlias(alias: string): void {
+  validateAlias(alias);
   if (alias.toLowerCase() === 'latest') throw invalidParameter("'latest' alias name (case insensitive) is reserved.");
   if (/^v\d+$/i.test(alias)) throw invalidParameter(`Version alias name '${alias}' is reserved.`);
 }
