@@ -231,6 +231,22 @@ if MLFLOW_3:
         assert [m.model_id for m in found] == [lm.model_id], found
 
 
+if MLFLOW_3:
+
+    @step("3.x: prompts: register_prompt twice, load_prompt by version, @alias and latest, search_prompts; not a model")
+    def _():
+        name = f"compat-prompt-{suffix}"
+        mlflow.genai.register_prompt(name=name, template="Hello {{name}}!")
+        mlflow.genai.register_prompt(name=name, template="Hi {{name}}, you are {{role}}.", commit_message="add role")
+        assert mlflow.genai.load_prompt(f"prompts:/{name}/1").format(name="Ada") == "Hello Ada!"
+        mlflow.genai.set_prompt_alias(name, alias="prod", version=1)
+        assert mlflow.genai.load_prompt(f"prompts:/{name}@prod").version == 1
+        latest = mlflow.genai.load_prompt(f"prompts:/{name}@latest")
+        assert (latest.version, latest.format(name="Ada", role="admin")) == (2, "Hi Ada, you are admin."), latest
+        assert name in [p.name for p in mlflow.genai.search_prompts(filter_string=f"name = '{name}'")]
+        assert name not in [m.name for m in client.search_registered_models()]
+
+
 passed = sum(1 for r in results if r[1])
 print(f"\n{passed}/{len(results)} flows passed")
 sys.exit(0 if passed == len(results) else 1)
