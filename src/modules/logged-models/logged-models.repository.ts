@@ -52,22 +52,27 @@ export class LoggedModelsRepository {
         WHERE model_id = ANY(${ids}::text[]) ORDER BY model_id, key, timestamp, step, run_id`,
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
+    // One pass over the points, however many models the page has and however many points each.
+    const pointsOf = new Map<string, LoggedModelMetric[]>();
+    for (const m of metrics) {
+      let points = pointsOf.get(m.model_id);
+      if (!points) pointsOf.set(m.model_id, (points = []));
+      points.push({
+        key: m.key,
+        value: m.value,
+        isNan: m.is_nan,
+        timestamp: Number(m.timestamp),
+        step: Number(m.step),
+        runId: m.run_id,
+        datasetName: m.dataset_name,
+        datasetDigest: m.dataset_digest,
+      });
+    }
     return ids.flatMap((id) => {
       const r = byId.get(id);
       if (!r) return [];
       const registrations = regs.filter((g) => g.logged_model_id === id).map((g) => ({ name: g.name, version: Number(g.version) }));
-      const points = metrics
-        .filter((m) => m.model_id === id)
-        .map((m) => ({
-          key: m.key,
-          value: m.value,
-          isNan: m.is_nan,
-          timestamp: Number(m.timestamp),
-          step: Number(m.step),
-          runId: m.run_id,
-          datasetName: m.dataset_name,
-          datasetDigest: m.dataset_digest,
-        }));
+      const points = pointsOf.get(id) ?? [];
       return [{ ...r, tags: r.tags.map(({ key, value }) => ({ key, value })), params: r.params.map(({ key, value }) => ({ key, value })), metrics: points, registrations }];
     });
   }

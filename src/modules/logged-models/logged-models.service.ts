@@ -15,6 +15,9 @@ import type { RunsService } from '../runs/runs.service';
 import type { LoggedModelRecord, LoggedModelsRepository } from './logged-models.repository';
 import type { CreateLoggedModelInput } from './logged-models.schemas';
 
+/** MLflow's answer for a logged model that does not exist (or is deleted). */
+export const loggedModelNotFound = (modelId: string) => notFound(`Logged model with ID '${modelId}' not found.`);
+
 export type LoggedModelIdSearch = (q: SearchLoggedModelsQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
 
 const pairs = (kv: Array<{ key: string; value?: string }>) => kv.map((t) => ({ key: t.key, value: t.value ?? '' }));
@@ -41,7 +44,7 @@ export class LoggedModelsService {
   /** 404 if absent (or deleted), 403 without `level` on its experiment. */
   async requireLoggedModel(p: Principal, modelId: string, level: Level): Promise<LoggedModelRecord> {
     const model = await this.repo.findById(modelId);
-    if (!model) throw notFound(`Logged model with ID '${modelId}' not found.`);
+    if (!model) throw loggedModelNotFound(modelId);
     const exp = String(model.experimentId);
     await this.permissions.require(p, 'experiment', exp, level, `id=${exp} (logged model ${modelId})`);
     return model;

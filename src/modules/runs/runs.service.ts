@@ -9,6 +9,7 @@ import { validateKey, validateLength } from '../../lib/keys';
 import { decodePageToken, pageOf } from '../../lib/page-token';
 import type { SearchRunsQuery } from '../../search/runs-search';
 import type { ExperimentsService } from '../experiments/experiments.service';
+import { loggedModelNotFound } from '../logged-models/logged-models.service';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
 import { generateRunName } from './run-names';
@@ -252,7 +253,7 @@ export class RunsService {
     const ids = [...new Set(modelRows.map((r) => r.modelId))];
     const experimentOf = await this.repo.loggedModelExperiments(ids);
     const missing = ids.find((id) => !experimentOf.has(id));
-    if (missing !== undefined) throw notFound(`Logged model with ID '${missing}' not found.`);
+    if (missing !== undefined) throw loggedModelNotFound(missing);
     for (const exp of new Set([...experimentOf.values()].map(String))) {
       await this.permissions.require(p, 'experiment', exp, 'EDIT', `id=${exp}`);
     }
