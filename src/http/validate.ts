@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { RegistryError } from '../errors';
+import { shown } from '../lib/shown';
 
 const MISSING = (p: string) => `Missing value for required parameter '${p}'. See the API docs for more information about request parameters.`;
 
@@ -10,11 +11,20 @@ function toError(error: z.ZodError): RegistryError {
   const input = (issue as { input?: unknown }).input;
   const missing = input === undefined || input === null || (issue.code === 'too_small' && input === '');
   if (missing && issue.path.length > 0) return new RegistryError('INVALID_PARAMETER_VALUE', MISSING(name));
-  const shown = typeof input === 'string' ? `'${input}'` : JSON.stringify(input);
+  const value = typeof input === 'string' ? `'${shown(input)}'` : shownJson(input);
   return new RegistryError(
     'INVALID_PARAMETER_VALUE',
-    `Invalid value ${shown ?? ''} for parameter '${name}' supplied: ${issue.message}`,
+    `Invalid value ${value} for parameter '${name}' supplied: ${issue.message}`,
   );
+}
+
+/** A non-string input, as JSON, cut like strings are (an array of 500,000 tags is not repeated back). */
+function shownJson(input: unknown): string {
+  try {
+    return shown(JSON.stringify(input) ?? '');
+  } catch {
+    return '';
+  }
 }
 
 export function parseWith<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {

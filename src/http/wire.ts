@@ -8,6 +8,16 @@ import { z } from 'zod';
 const INT_STRING = /^-?\d+$/;
 const NUMBER_STRING = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/**
+ * An id that is a decimal number on the wire (experiment ids), as a number or a string of ASCII
+ * digits, made canonical here ("0166" → "166") so that grants, audit rows and artifact keys never
+ * see two spellings of one resource. Signs, spaces, exponents and non-ASCII digits are refused.
+ */
+export const decimalId = (message: string) =>
+  z
+    .union([z.number().int().nonnegative().transform(String), z.string()], { error: message })
+    .pipe(z.string().regex(/^\d{1,18}$/, message).transform((s) => BigInt(s).toString()));
+
 /** A required non-empty string: empty counts as missing, as in MLflow. */
 export const requiredString = () => z.string().min(1);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { int64 } from '../../http/wire';
+import { experimentId } from '../experiments/experiments.schemas';
 import { versionNumber } from '../registered-models/registered-models.schemas';
 
 export const AUDIT_MAX_RESULTS = 1000;
@@ -8,7 +9,7 @@ export const AUDIT_MAX_RESULTS = 1000;
 export const GetAuditTrail = z.object({
   name: z.string().min(1).optional(),
   version: versionNumber().optional(),
-  experiment_id: z.string().regex(/^\d{1,18}$/, 'must be an experiment id').optional(),
+  experiment_id: experimentId().optional(),
   max_results: int64().pipe(z.number().min(1).max(AUDIT_MAX_RESULTS)).default(100),
   page_token: z.string().optional(),
 });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { int64, keyValue, repeated, requiredString } from '../../http/wire';
+import { decimalId, int64, keyValue, repeated, requiredString } from '../../http/wire';
 
-/** Experiment ids are decimal strings on the wire ("0", "1", ...); ints are stringified like MLflow does. */
-export const experimentId = () =>
-  z.union([z.string(), z.number().int().transform(String)]).pipe(z.string().min(1));
+/** Experiment ids are decimal strings on the wire ("0", "1", ...); ints are stringified like MLflow does, "0166" is "166". */
+export const experimentId = () => decimalId('Invalid experiment ID');
 
 export const ViewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).default('ACTIVE_ONLY');
 

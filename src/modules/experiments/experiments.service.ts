@@ -50,14 +50,15 @@ export class ExperimentsService {
     const id = parseExperimentId(experimentId);
     const experiment = await this.repo.findById(id);
     if (!experiment) throw notFound(`No Experiment with id=${experimentId} exists`);
-    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId}`);
+    await this.permissions.require(p, 'experiment', String(id), level, `id=${experimentId}`);
     return experiment;
   }
 
   private async requireWithTags(p: Principal, experimentId: string, level: Level): Promise<ExperimentWithTags> {
-    const experiment = await this.repo.findByIdWithTags(parseExperimentId(experimentId));
+    const id = parseExperimentId(experimentId);
+    const experiment = await this.repo.findByIdWithTags(id);
     if (!experiment) throw notFound(`No Experiment with id=${experimentId} exists`);
-    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId}`);
+    await this.permissions.require(p, 'experiment', String(id), level, `id=${experimentId}`);
     return experiment;
   }
 
@@ -77,7 +78,7 @@ export class ExperimentsService {
       this.locations.set(id, experiment.artifactLocation);
       return experiment;
     }
-    await this.permissions.require(p, 'experiment', experimentId, level, `id=${experimentId}`);
+    await this.permissions.require(p, 'experiment', String(id), level, `id=${experimentId}`);
     return { id, artifactLocation };
   }
 

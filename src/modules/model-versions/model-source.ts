@@ -1,4 +1,5 @@
 import { invalidParameter } from '../../errors';
+import { shown } from '../../lib/shown';
 import { artifactKey, keyOfArtifactUri } from '../../storage/artifact-key';
 import { canonicalStage } from './stages';
 
@@ -81,6 +82,4 @@ function fullyDecoded(s: string): string {
   return current;
 }
 
-const badSource = (source: string, why: string) =>
-  // eslint-disable-next-line no-control-regex
-  invalidParameter(`Invalid model version source: '${source.replace(/[\u0000-\u001f]/g, '?')}': ${why}.`);
+const badSource = (source: string, why: string) => invalidParameter(`Invalid model version source: '${shown(source)}': ${why}.`);

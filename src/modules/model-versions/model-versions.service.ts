@@ -1,8 +1,10 @@
-import { notFound } from '../../errors';
+import { invalidParameter, notFound } from '../../errors';
+import { shown } from '../../lib/shown';
+import { ownerOfKey, WHERE_VERSIONS_LIVE } from '../../storage/artifact-layout';
+import { keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
 import type { Principal } from '../../http/principal';
 import type { Clock } from '../../lib/clock';
 import type { AuditEvent, AuditService } from '../audit/audit.service';
-import { atLeast } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
 import type { RegisteredModelsRepository, Tag } from '../registered-models/registered-models.repository';
 import { versionNotFound } from '../registered-models/registered-models.service';
@@ -67,7 +69,7 @@ export class ModelVersionsService {
     for (const t of input.tags) validateTag(t.key, t.value);
     const access = await this.access.require(p, input.name, 'EDIT');
     const source = parseModelSource(input.source, { prompt: isPromptRequest(input.tags) });
-    const storageLocation = await this.storageLocationOf(p, source);
+    const storageLocation = await this.storageLocationOf(p, access.model.id, source);
     if (input.runId !== undefined) await this.runs.requireRun(p, input.runId, 'READ');
     // MLflow 3 registers logged models as models:/m-…; the version then carries that model_id.
     const loggedModelId = input.loggedModelId ?? (source.kind === 'logged-model' ? source.modelId : undefined);
@@ -263,34 +265,49 @@ export class ModelVersionsService {
    * (the run must be readable), models:/ → that version's location, mlflow-artifacts:/ → itself
    * once the caller may read what it points into; other URIs are stored as given.
    */
-  private async storageLocationOf(p: Principal, source: ModelSource): Promise<string | null> {
+  private async storageLocationOf(p: Principal, modelId: bigint, source: ModelSource): Promise<string | null> {
     switch (source.kind) {
       case 'run': {
         const run = await this.runs.requireRun(p, source.runId, 'READ');
         return source.path === '' ? run.artifactUri : `${run.artifactUri.replace(/\/+$/, '')}/${source.path}`;
       }
       case 'registry': {
+        // READ, not just USE: the new version keeps these files whatever stage the source version moves to.
+        await this.access.require(p, source.name, 'READ');
         const v = await this.resolve(p, source.name, source.selector);
         return v.storageLocation ?? v.source;
       }
       case 'logged-model':
         return (await this.loggedModels.requireLoggedModel(p, source.modelId, 'READ')).artifactLocation;
       case 'proxied':
-        await this.requireReadableKey(p, source.key);
+        await this.requireReadableKey(p, modelId, source.key);
         return null;
       case 'external':
         return null;
     }
   }
 
-  /** A proxied key names an experiment (`<id>/...`) or a registered model (`registry/<id>/...`). */
-  private async requireReadableKey(p: Principal, key: string): Promise<void> {
-    const [first, second] = key.split('/');
-    if (first !== undefined && /^\d+$/.test(first)) {
-      await this.permissions.require(p, 'experiment', first, 'READ', first);
-    } else if (first === 'registry' && second !== undefined && /^\d+$/.test(second)) {
-      const level = await this.permissions.levelFor(p, 'registered_model', second);
-      if (!atLeast(level, 'READ')) throw this.permissions.denied(p, 'registered_model', 'READ', second);
+  /**
+   * A proxied source must name a key inside one run's or one logged model's artifacts that the
+   * caller can READ, or one of this model's own uploads: never the store root, a bare experiment
+   * prefix, another model's uploads or anything outside the layout (storage/artifact-layout.ts).
+   */
+  private async requireReadableKey(p: Principal, modelId: bigint, key: string): Promise<void> {
+    const owner = ownerOfKey(key);
+    const outside = (why: string) => invalidParameter(`Invalid model version source 'mlflow-artifacts:/${shown(key)}': ${why}.`);
+    if (owner === undefined) throw outside(`it must point ${WHERE_VERSIONS_LIVE}`);
+    if (owner.kind === 'model-upload') {
+      if (owner.registeredModelId !== String(modelId)) throw outside("it names another registered model's uploads");
+      return;
+    }
+    const root =
+      owner.kind === 'run'
+        ? (await this.runs.requireRun(p, owner.runId, 'READ')).artifactUri
+        : (await this.loggedModels.requireLoggedModel(p, owner.modelId, 'READ')).artifactLocation;
+    const rootKey = keyOfArtifactUri(root);
+    if (rootKey === undefined || rootKey === '' || relativeKey(rootKey, key) === undefined) {
+      const what = owner.kind === 'run' ? `run ${owner.runId}` : `logged model ${owner.modelId}`;
+      throw outside(`${what} keeps its artifacts at ${root}`);
     }
   }
 }

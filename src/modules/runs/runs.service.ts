@@ -250,14 +250,20 @@ export class RunsService {
       });
     }
     if (modelRows.length === 0) return modelRows;
-    const ids = [...new Set(modelRows.map((r) => r.modelId))];
+    await this.requireLoggedModels(p, modelRows.map((r) => r.modelId), 'EDIT');
+    return modelRows;
+  }
+
+  /** 404 for a logged model that is absent or deleted, 403 without `level` on its experiment. */
+  private async requireLoggedModels(p: Principal, modelIds: readonly string[], level: Level): Promise<void> {
+    if (modelIds.length === 0) return;
+    const ids = [...new Set(modelIds)];
     const experimentOf = await this.repo.loggedModelExperiments(ids);
     const missing = ids.find((id) => !experimentOf.has(id));
     if (missing !== undefined) throw loggedModelNotFound(missing);
     for (const exp of new Set([...experimentOf.values()].map(String))) {
-      await this.permissions.require(p, 'experiment', exp, 'EDIT', `id=${exp}`);
+      await this.permissions.require(p, 'experiment', exp, level, `id=${exp}`);
     }
-    return modelRows;
   }
 
   async deleteTag(p: Principal, runId: string, key: string): Promise<void> {
@@ -302,6 +308,8 @@ export class RunsService {
       }
     }
     const run = await this.requireActiveRun(p, input.run_id);
+    // Linking a run to a logged model shows the model in the run's inputs: the caller must be able to read it.
+    await this.requireLoggedModels(p, input.models.map((m) => m.model_id), 'READ');
     await this.repo.logInputs(
       run.id,
       run.experimentId,
@@ -313,6 +321,7 @@ export class RunsService {
 
   async logOutputs(p: Principal, runId: string, models: Array<{ model_id: string; step: number }>): Promise<void> {
     await this.requireActiveRun(p, runId);
+    await this.requireLoggedModels(p, models.map((m) => m.model_id), 'READ');
     await this.repo.logOutputs(runId, models.map((m) => ({ modelId: m.model_id, step: m.step })));
   }
 

@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { invalidParameter, notFound } from '../../errors';
+import { invalidParameter, notFound, RegistryError } from '../../errors';
+import { shown } from '../../lib/shown';
+import { ownerOfKey, WHERE_VERSIONS_LIVE } from '../../storage/artifact-layout';
 import type { Principal } from '../../http/principal';
 import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
 import type { ArtifactStore, ByteRange } from '../../storage/artifact-store';
@@ -73,6 +75,15 @@ export class ServingService {
     if (rootKey === undefined) {
       throw invalidParameter(
         `Version ${version.version} of '${name}' lives at ${location}, outside this server's artifact store; download it from there.`,
+      );
+    }
+    // Checked again here, not only at registration: rows written before sources were checked may
+    // name the store root or a bare experiment (the 20261201 migration marks them FAILED_REGISTRATION).
+    if (ownerOfKey(rootKey) === undefined) {
+      throw new RegistryError(
+        'PERMISSION_DENIED',
+        `Version ${version.version} of '${name}' is not served: its source ${shown(location)} does not point ${WHERE_VERSIONS_LIVE}. ` +
+          'Register a new version from runs:/<run_id>/<path>.',
       );
     }
     const etag = `"${createHash('sha256').update(`${version.modelId}:${version.version}:${location}`).digest('hex').slice(0, 32)}"`;

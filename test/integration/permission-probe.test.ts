@@ -1,0 +1,292 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type request from 'supertest';
+import { MIGRATIONS_DIR } from '../../src/db/migrate';
+import { ENDPOINT_LEVELS } from '../../src/modules/permissions/endpoint-levels';
+import { startTestApp, type ApiClient, type TestApp } from '../helpers/test-app';
+import { bearer } from '../helpers/tokens';
+import { API, createModel, transition, uniqueName } from './registry-fixtures';
+
+/**
+ * A hostile user with a valid token probes everything of someone else's: every endpoint of the
+ * permission table, with the ids spelled every way a parser might accept, and model versions whose
+ * source points elsewhere. Nothing may answer 2xx.
+ */
+
+const A = '/api/2.0/mlflow-artifacts/artifacts';
+const R = '/api/2.0/registry';
+
+interface Victim {
+  experimentId: string;
+  runId: string;
+  loggedModelId: string;
+  model: string;
+  version: string;
+}
+
+/** Spellings of a decimal id that some parser (Number, parseInt, BigInt, Python's int) reads as the same id. */
+function idVariants(id: string): string[] {
+  const arabicIndic = [...id].map((d) => String.fromCharCode(0x0660 + Number(d))).join('');
+  const fullWidth = [...id].map((d) => String.fromCharCode(0xff10 + Number(d))).join('');
+  return [`0${id}`, `00${id}`, ` ${id}`, `${id} `, `+${id}`, `${id}.0`, `${id}e0`, `0x${Number(id).toString(16)}`, arabicIndic, fullWidth];
+}
+
+const runIdVariants = (id: string) => [id.toUpperCase(), ` ${id}`, `${id} `, `${id.slice(0, 8)}-${id.slice(8)}`];
+const nameVariants = (name: string) => [name.toUpperCase(), ` ${name}`, `${name} `, `${name}\t`];
+const versionVariants = ['01', '1.0', '+1', ' 1', '1e0'];
+
+type Probe = (api: ApiClient, http: TestApp['http'], token: string, v: Victim) => request.Test;
+
+const put = (http: TestApp['http'], token: string, path: string) =>
+  http.put(path).set(bearer(token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('pwned'));
+
+/** One request per row of the permission table, aimed at the victim's resource. */
+const PROBES: Record<string, Probe> = {
+  'experiments.get': (api, _h, _t, v) => api.get(`${API}/experiments/get`, { experiment_id: v.experimentId }),
+  'experiments.get-by-name': (api) => api.get(`${API}/experiments/get-by-name`, { experiment_name: 'victim-experiment' }),
+  'experiments.update': (api, _h, _t, v) => api.post(`${API}/experiments/update`, { experiment_id: v.experimentId, new_name: uniqueName('stolen') }),
+  'experiments.set-experiment-tag': (api, _h, _t, v) => api.post(`${API}/experiments/set-experiment-tag`, { experiment_id: v.experimentId, key: 'k', value: 'x' }),
+  'experiments.delete-experiment-tag': (api, _h, _t, v) => api.post(`${API}/experiments/delete-experiment-tag`, { experiment_id: v.experimentId, key: 'owner' }),
+  'experiments.delete': (api, _h, _t, v) => api.post(`${API}/experiments/delete`, { experiment_id: v.experimentId }),
+  'experiments.restore': (api, _h, _t, v) => api.post(`${API}/experiments/restore`, { experiment_id: v.experimentId }),
+  'runs.create': (api, _h, _t, v) => api.post(`${API}/runs/create`, { experiment_id: v.experimentId }),
+  'runs.get': (api, _h, _t, v) => api.get(`${API}/runs/get`, { run_id: v.runId }),
+  'runs.update': (api, _h, _t, v) => api.post(`${API}/runs/update`, { run_id: v.runId, status: 'FAILED' }),
+  'runs.log-metric': (api, _h, _t, v) => api.post(`${API}/runs/log-metric`, { run_id: v.runId, key: 'm', value: 1, timestamp: 1, step: 0 }),
+  'runs.log-parameter': (api, _h, _t, v) => api.post(`${API}/runs/log-parameter`, { run_id: v.runId, key: 'p', value: 'x' }),
+  'runs.log-batch': (api, _h, _t, v) => api.post(`${API}/runs/log-batch`, { run_id: v.runId, tags: [{ key: 't', value: 'x' }] }),
+  'runs.set-tag': (api, _h, _t, v) => api.post(`${API}/runs/set-tag`, { run_id: v.runId, key: 't', value: 'x' }),
+  'runs.log-inputs': (api, _h, _t, v) => api.post(`${API}/runs/log-inputs`, { run_id: v.runId, datasets: [] }),
+  'runs.outputs': (api, _h, _t, v) => api.post(`${API}/runs/outputs`, { run_id: v.runId, models: [] }),
+  'runs.delete': (api, _h, _t, v) => api.post(`${API}/runs/delete`, { run_id: v.runId }),
+  'runs.restore': (api, _h, _t, v) => api.post(`${API}/runs/restore`, { run_id: v.runId }),
+  'metrics.get-history': (api, _h, _t, v) => api.get(`${API}/metrics/get-history`, { run_id: v.runId, metric_key: 'loss' }),
+  'artifacts.list': (api, _h, _t, v) => api.get(`${API}/artifacts/list`, { run_id: v.runId }),
+  'mlflow-artifacts.get': (_a, http, token, v) => http.get(`${A}/${v.experimentId}/${v.runId}/artifacts/secret.txt`).set(bearer(token)),
+  'mlflow-artifacts.list': (_a, http, token, v) => http.get(A).query({ path: `${v.experimentId}/${v.runId}/artifacts` }).set(bearer(token)),
+  'mlflow-artifacts.put': (_a, http, token, v) => put(http, token, `${A}/${v.experimentId}/${v.runId}/artifacts/planted.txt`),
+  'mlflow-artifacts.delete': (_a, http, token, v) => http.delete(`${A}/${v.experimentId}/${v.runId}/artifacts/secret.txt`).set(bearer(token)),
+  'logged-models.create': (api, _h, _t, v) => api.post(`${API}/logged-models`, { experiment_id: v.experimentId }),
+  'logged-models.get': (api, _h, _t, v) => api.get(`${API}/logged-models/${v.loggedModelId}`),
+  'experiments.permissions.list': (api, _h, _t, v) => api.get(`${API}/experiments/permissions/list`, { experiment_id: v.experimentId }),
+  'experiments.permissions.create': (api, _h, _t, v) =>
+    api.post(`${API}/experiments/permissions/create`, { experiment_id: v.experimentId, username: 'mallory', permission: 'MANAGE' }),
+  'registry.audit.experiment': (api, _h, _t, v) => api.get(`${R}/audit`, { experiment_id: v.experimentId }),
+
+  'registered-models.get': (api, _h, _t, v) => api.get(`${API}/registered-models/get`, { name: v.model }),
+  'registered-models.get-latest-versions': (api, _h, _t, v) => api.post(`${API}/registered-models/get-latest-versions`, { name: v.model }),
+  'registered-models.update': (api, _h, _t, v) => api.patch(`${API}/registered-models/update`, { name: v.model, description: 'pwned' }),
+  'registered-models.set-tag': (api, _h, _t, v) => api.post(`${API}/registered-models/set-tag`, { name: v.model, key: 'k', value: 'x' }),
+  'registered-models.alias.set': (api, _h, _t, v) => api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'mine', version: v.version }),
+  'registered-models.alias.set-protected': (api, _h, _t, v) =>
+    api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'production', version: v.version }),
+  'registered-models.rename': (api, _h, _t, v) => api.post(`${API}/registered-models/rename`, { name: v.model, new_name: uniqueName('stolen') }),
+  'registered-models.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/delete`, { name: v.model }),
+  'model-versions.create': (api, _h, _t, v) => api.post(`${API}/model-versions/create`, { name: v.model, source: 's3://b/m' }),
+  'model-versions.get.production': (api, _h, _t, v) => api.get(`${API}/model-versions/get`, { name: v.model, version: v.version }),
+  'model-versions.get.none': (api, _h, _t, v) => api.get(`${API}/model-versions/get`, { name: v.model, version: v.version }),
+  'model-versions.get-download-uri': (api, _h, _t, v) => api.get(`${API}/model-versions/get-download-uri`, { name: v.model, version: v.version }),
+  'model-versions.update': (api, _h, _t, v) => api.patch(`${API}/model-versions/update`, { name: v.model, version: v.version, description: 'x' }),
+  'model-versions.transition-stage.staging': (api, _h, _t, v) =>
+    api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Staging' }),
+  'model-versions.transition-stage.production': (api, _h, _t, v) =>
+    api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Production' }),
+  'model-versions.delete': (api, _h, _t, v) => api.delete(`${API}/model-versions/delete`, { name: v.model, version: v.version }),
+  'registered-models.permissions.list': (api, _h, _t, v) => api.get(`${API}/registered-models/permissions/list`, { name: v.model }),
+  'registry.audit.model': (api, _h, _t, v) => api.get(`${R}/audit`, { name: v.model }),
+  'registry.archive.production': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/archive`).set(bearer(token)),
+};
+
+/** The victim's resource, respelled: which fields a row's probe reads decides what is varied. */
+function variantsOf(v: Victim): Array<[string, Victim]> {
+  return [
+    ...idVariants(v.experimentId).map((id): [string, Victim] => [`experiment_id ${JSON.stringify(id)}`, { ...v, experimentId: id }]),
+    ...runIdVariants(v.runId).map((id): [string, Victim] => [`run_id ${JSON.stringify(id)}`, { ...v, runId: id }]),
+    [`logged model id upper-case`, { ...v, loggedModelId: v.loggedModelId.toUpperCase() }],
+    ...nameVariants(v.model).map((n): [string, Victim] => [`name ${JSON.stringify(n)}`, { ...v, model: n }]),
+    ...versionVariants.map((n): [string, Victim] => [`version ${JSON.stringify(n)}`, { ...v, version: n }]),
+  ];
+}
+
+describe.each([
+  ['DEFAULT_PERMISSION=READ with explicit NO_PERMISSIONS grants', 'READ'],
+  ['DEFAULT_PERMISSION=NO_PERMISSIONS', 'NO_PERMISSIONS'],
+])('permission probe: %s', (_label, defaultPermission) => {
+  let t: TestApp;
+  let victim: Victim;
+  let alice: ApiClient;
+  let mallory: ApiClient;
+  let malloryRun: { experimentId: string; runId: string };
+
+  beforeAll(async () => {
+    t = await startTestApp({ DEFAULT_PERMISSION: defaultPermission });
+    alice = t.as('alice');
+    mallory = t.as('mallory');
+    const experimentId = (await alice.post(`${API}/experiments/create`, { name: `victim-experiment`, tags: [{ key: 'owner', value: 'alice' }] }).expect(200)).body
+      .experiment_id as string;
+    const runId = (await alice.post(`${API}/runs/create`, { experiment_id: experimentId }).expect(200)).body.run.info.run_id as string;
+    await put(t.http, alice.token, `${A}/${experimentId}/${runId}/artifacts/secret.txt`).expect(200);
+    await put(t.http, alice.token, `${A}/${experimentId}/${runId}/artifacts/model/MLmodel`).expect(200);
+    await alice.post(`${API}/runs/log-metric`, { run_id: runId, key: 'loss', value: 1, timestamp: 1, step: 0 }).expect(200);
+    const loggedModelId = (await alice.post(`${API}/logged-models`, { experiment_id: experimentId }).expect(200)).body.model.info.model_id as string;
+    const model = await createModel(alice, uniqueName('victim'));
+    const version = (await alice.post(`${API}/model-versions/create`, { name: model, source: `runs:/${runId}/model`, run_id: runId }).expect(200)).body
+      .model_version.version as string;
+    await transition(alice, model, version, 'Production').expect(200);
+    victim = { experimentId, runId, loggedModelId, model, version };
+    // Explicit denials: with DEFAULT_PERMISSION=READ they are all that keeps mallory out.
+    await alice.post(`${API}/experiments/permissions/create`, { experiment_id: experimentId, username: 'mallory', permission: 'NO_PERMISSIONS' }).expect(200);
+    await alice.post(`${API}/registered-models/permissions/create`, { name: model, username: 'mallory', permission: 'NO_PERMISSIONS' }).expect(200);
+
+    const own = (await mallory.post(`${API}/experiments/create`, { name: uniqueName('mallory') }).expect(200)).body.experiment_id as string;
+    const ownRun = (await mallory.post(`${API}/runs/create`, { experiment_id: own }).expect(200)).body.run.info.run_id as string;
+    malloryRun = { experimentId: own, runId: ownRun };
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('has a probe for every row of the permission table that names a resource', () => {
+    const missing = ENDPOINT_LEVELS.filter((e) => e.resource !== 'none' && !(e.key in PROBES)).map((e) => e.key);
+    expect(missing).toEqual([]);
+  });
+
+  const rows = ENDPOINT_LEVELS.filter((e) => e.resource !== 'none');
+
+  it.each(rows.map((e) => [e.key]))('%s: refused with 403 for the canonical spelling', async (key) => {
+    const res = await PROBES[key]!(mallory, t.http, mallory.token, victim);
+    expect([res.status, res.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+  });
+
+  it.each(rows.map((e) => [e.key]))('%s: refused for every other spelling of the ids', async (key) => {
+    const leaks: string[] = [];
+    for (const [label, respelled] of variantsOf(victim)) {
+      const res = await PROBES[key]!(mallory, t.http, mallory.token, respelled);
+      if (res.status < 400 || res.status >= 500) leaks.push(`${label} → ${res.status}`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  it("left the victim's data as it was", async () => {
+    const e = await alice.get(`${API}/experiments/get`, { experiment_id: victim.experimentId }).expect(200);
+    expect(e.body.experiment.name).toBe('victim-experiment');
+    expect(e.body.experiment.tags).toEqual([{ key: 'owner', value: 'alice' }]);
+    const run = await alice.get(`${API}/runs/get`, { run_id: victim.runId }).expect(200);
+    expect(run.body.run.data.tags ?? []).not.toContainEqual(expect.objectContaining({ key: 't' }));
+    expect(run.body.run.info.status).toBe('RUNNING');
+    const mv = await alice.get(`${API}/model-versions/get`, { name: victim.model, version: victim.version }).expect(200);
+    expect(mv.body.model_version.current_stage).toBe('Production');
+    expect(mv.body.model_version.description ?? '').toBe('');
+    const files = await alice.get(`${API}/artifacts/list`, { run_id: victim.runId }).expect(200);
+    expect((files.body.files as Array<{ path: string }>).map((f) => f.path).sort()).toEqual(['model', 'secret.txt']);
+  });
+
+  describe('model version sources', () => {
+    let mine: string;
+    beforeAll(async () => {
+      mine = await createModel(mallory, uniqueName('mallory-model'));
+    });
+
+    const createVersion = (source: string) => mallory.post(`${API}/model-versions/create`, { name: mine, source });
+
+    it.each([
+      ['the store root', 'mlflow-artifacts:/'],
+      ['the store root without a slash', 'mlflow-artifacts:'],
+      ['the store root behind a host', 'mlflow-artifacts://h/'],
+      ['every registry upload', 'mlflow-artifacts:/registry'],
+      ['a bare registered model prefix', 'mlflow-artifacts:/registry/1'],
+      ["a model's uploads folder", 'mlflow-artifacts:/registry/1/uploads'],
+      ['an unknown prefix', 'mlflow-artifacts:/elsewhere/x'],
+    ])('refuses %s with 400', async (_what, source) => {
+      const res = await createVersion(source);
+      expect([res.status, res.body.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    });
+
+    it("refuses a bare experiment prefix, even the caller's own", async () => {
+      for (const source of [`mlflow-artifacts:/${victim.experimentId}`, `mlflow-artifacts:/${malloryRun.experimentId}`, `mlflow-artifacts:/${malloryRun.experimentId}/${malloryRun.runId}`]) {
+        const res = await createVersion(source);
+        expect([source, res.status, res.body.error_code]).toEqual([source, 400, 'INVALID_PARAMETER_VALUE']);
+      }
+    });
+
+    it("refuses another model's uploads with 400", async () => {
+      const other = await t.container.prisma.registeredModel.findUniqueOrThrow({ where: { name: victim.model } });
+      const res = await createVersion(`mlflow-artifacts:/registry/${other.id}/uploads/0123`);
+      expect([res.status, res.body.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+      expect(res.body.message).toContain("another registered model's uploads");
+    });
+
+    it("refuses the victim's run and logged model artifacts with 403", async () => {
+      for (const source of [
+        `mlflow-artifacts:/${victim.experimentId}/${victim.runId}/artifacts`,
+        `mlflow-artifacts://h/${victim.experimentId}/${victim.runId}/artifacts/model`,
+        `mlflow-artifacts:/${victim.experimentId}/models/${victim.loggedModelId}/artifacts`,
+        `runs:/${victim.runId}/model`,
+        `models:/${victim.loggedModelId}`,
+        `models:/${victim.model}/${victim.version}`,
+        `models:/${victim.model}/Production`,
+      ]) {
+        const res = await createVersion(source);
+        expect([source, res.status, res.body.error_code]).toEqual([source, 403, 'PERMISSION_DENIED']);
+      }
+    });
+
+    it("refuses a run's key under another experiment than the run's", async () => {
+      const res = await createVersion(`mlflow-artifacts:/${victim.experimentId}/${malloryRun.runId}/artifacts`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    });
+
+    it("accepts the caller's own run artifacts and serves exactly them", async () => {
+      await put(t.http, mallory.token, `${A}/${malloryRun.experimentId}/${malloryRun.runId}/artifacts/model/weights.bin`).expect(200);
+      const res = await createVersion(`mlflow-artifacts:/${malloryRun.experimentId}/${malloryRun.runId}/artifacts/model`).expect(200);
+      const version = res.body.model_version.version as string;
+      const file = await t.http.get(`${R}/models/${mine}/${version}/files/weights.bin`).set(bearer(mallory.token)).expect(200);
+      expect(Buffer.from(file.body as Buffer).toString()).toBe('pwned');
+      const escape = await t.http.get(`${R}/models/${mine}/${version}/files/..%2F..%2F..%2F${victim.runId}/artifacts/secret.txt`).set(bearer(mallory.token));
+      expect(escape.status).toBe(400);
+    });
+
+    it('never serves a version written before sources were checked, and the migration marks it', async () => {
+      const goodSource = `mlflow-artifacts:/${malloryRun.experimentId}/${malloryRun.runId}/artifacts`;
+      const goodVersion = (await createVersion(goodSource).expect(200)).body.model_version.version as string;
+      const model = await t.container.prisma.registeredModel.findUniqueOrThrow({ where: { name: mine } });
+      const version = 900 + (defaultPermission === 'READ' ? 1 : 2);
+      await t.container.prisma.modelVersion.create({
+        data: { modelId: model.id, version, source: 'mlflow-artifacts:/', currentStage: 'Production', creationTime: 0n, lastUpdatedTime: 0n, userId: 'mallory' },
+      });
+      const file = await t.http.get(`${R}/models/${mine}/${version}/files/${victim.experimentId}/${victim.runId}/artifacts/secret.txt`).set(bearer(mallory.token));
+      expect([file.status, file.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+      const archive = await t.http.get(`${R}/models/${mine}/${version}/archive`).set(bearer(mallory.token));
+      expect([archive.status, archive.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+
+      const sql = await fs.readFile(path.join(MIGRATIONS_DIR, '20261201120000_flag_unservable_sources', 'migration.sql'), 'utf8');
+      await t.container.prisma.$executeRawUnsafe(sql);
+      const flagged = await mallory.get(`${API}/model-versions/get`, { name: mine, version: String(version) }).expect(200);
+      expect(flagged.body.model_version.status).toBe('FAILED_REGISTRATION');
+      const good = await mallory.get(`${API}/model-versions/get`, { name: mine, version: goodVersion }).expect(200);
+      expect(good.body.model_version.status).toBe('READY');
+    });
+  });
+
+  describe('runs linked to logged models', () => {
+    it("refuses linking the caller's run to someone else's logged model", async () => {
+      const inputs = await mallory.post(`${API}/runs/log-inputs`, { run_id: malloryRun.runId, datasets: [], models: [{ model_id: victim.loggedModelId }] });
+      expect([inputs.status, inputs.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+      const outputs = await mallory.post(`${API}/runs/outputs`, { run_id: malloryRun.runId, models: [{ model_id: victim.loggedModelId, step: 0 }] });
+      expect([outputs.status, outputs.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+      const run = await mallory.get(`${API}/runs/get`, { run_id: malloryRun.runId }).expect(200);
+      expect(run.body.run.inputs?.model_inputs ?? []).toEqual([]);
+      expect(run.body.run.outputs?.model_outputs ?? []).toEqual([]);
+    });
+
+    it("links the caller's run to the caller's own logged model", async () => {
+      const own = (await mallory.post(`${API}/logged-models`, { experiment_id: malloryRun.experimentId }).expect(200)).body.model.info.model_id as string;
+      await mallory.post(`${API}/runs/log-inputs`, { run_id: malloryRun.runId, datasets: [], models: [{ model_id: own }] }).expect(200);
+      await mallory.post(`${API}/runs/outputs`, { run_id: malloryRun.runId, models: [{ model_id: own, step: 3 }] }).expect(200);
+      const run = await mallory.get(`${API}/runs/get`, { run_id: malloryRun.runId }).expect(200);
+      expect(run.body.run.inputs.model_inputs).toEqual([{ model_id: own }]);
+      expect(run.body.run.outputs.model_outputs).toEqual([{ model_id: own, step: 3 }]);
+    });
+  });
+});
