@@ -22,6 +22,39 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "30d", "12h", "90m", "3600s" or plain seconds → seconds; undefined for anything else. Also parses `npm run token -- --ttl`. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(text);
+  if (!m) return undefined;
+  const seconds = Number(m[1]) * UNIT_SECONDS[(m[2] || 's').toLowerCase()]!;
+  return Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
+}
+
+/** Seconds in the largest unit that divides them: 2592000 → "30d". */
+export function formatDuration(seconds: number): string {
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+    if (seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const seconds = parseDuration(v === undefined || v.trim() === '' ? fallback : v);
+      if (seconds === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30d, 12h, 90m, 3600s or a number of seconds' });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /** Every environment variable the service reads. README's configuration table mirrors this. */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
@@ -30,13 +63,25 @@ const EnvSchema = z.object({
   DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   REGISTERED_MODEL_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  REGISTERED_MODEL_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(86_400_000).default(30_000),
+  REGISTERED_MODEL_CACHE_MAX_BYTES: z.coerce.number().int().min(1).default(64 * 1024 * 1024),
+  REGISTERED_MODEL_CACHE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
+  REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(10).max(3_600_000).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   JWT_SECRET: optional.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_PUBLIC_KEY: optional,
+  JWT_JWKS_URL: optional.pipe(z.url({ protocol: /^https?$/, message: 'must be the http(s) URL of a JSON Web Key Set' }).optional()),
   JWT_ISSUER: optional,
   JWT_AUDIENCE: optional,
+  JWT_ALLOW_NO_EXPIRY: bool,
+  JWT_MAX_TTL: duration('30d'),
   ADMIN_USERS: list,
+  // Unset: "admin". Set but empty: no role makes an admin (only ADMIN_USERS do).
+  ADMIN_ROLE: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? 'admin' : v.trim() === '' ? undefined : v.trim())),
   DEFAULT_PERMISSION: z.enum(LEVELS).default('READ'),
   PROTECTED_ALIASES: z.string().default('production,champion'),
 
@@ -66,15 +111,34 @@ export interface Config {
   databasePoolSize: number;
   /** Registered models kept in memory for registered-models/get; 0 turns the cache off. */
   registeredModelCacheSize: number;
+  /** The cache serves nothing read longer ago than this. */
+  registeredModelCacheMaxAgeMs: number;
+  /** Bound on the approximate size of the cached models. */
+  registeredModelCacheMaxBytes: number;
+  /** A round trip on the LISTEN connection this often; one unanswered within the timeout drops the cache. */
+  registeredModelCacheHeartbeatMs: number;
+  registeredModelCacheHeartbeatTimeoutMs: number;
   logLevel: string;
   jwt: {
-    /** HS256 shared secret; undefined with a public key, or until main.ts generates one. */
+    /** HS256 shared secret; undefined with a public key or JWKS, or until main.ts generates one. */
     secret: string | undefined;
+    /** PEM key for RS256/ES256; may stand beside jwksUrl (tokens without a kid are checked with it). */
     publicKey: string | undefined;
+    /** The identity provider's JSON Web Key Set, fetched and cached; its keys may rotate. */
+    jwksUrl: string | undefined;
     issuer: string | undefined;
+    /** The `aud` tokens must carry; undefined: not checked (HS256 without JWT_AUDIENCE, or JWT_AUDIENCE=*). */
     audience: string | undefined;
+    /** JWT_AUDIENCE=*: the operator turned the audience check off on purpose; the start banner warns. */
+    anyAudience: boolean;
+    /** Accept tokens without `exp` (JWT_ALLOW_NO_EXPIRY): they could never be revoked. */
+    allowNoExpiry: boolean;
+    /** Longest lifetime accepted (exp − iat, or exp − now without iat), in seconds. */
+    maxTtlSeconds: number;
   };
   adminUsers: readonly string[];
+  /** Tokens whose `roles` claim holds this are admins; undefined: roles make no admin. */
+  adminRole: string | undefined;
   defaultPermission: PermissionLevelName;
   protectedAliases: readonly string[];
   s3:
@@ -96,18 +160,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.JWT_SECRET && e.JWT_PUBLIC_KEY) {
-    throw new ConfigError('Invalid configuration: set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY (RS256/ES256), not both.');
+  if (e.JWT_SECRET && (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL)) {
+    throw new ConfigError('Invalid configuration: set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY / JWT_JWKS_URL (RS256/ES256), not both.');
   }
   if (e.JWT_PUBLIC_KEY && !e.JWT_PUBLIC_KEY.includes('-----BEGIN')) {
     throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----...).');
   }
+  // Keys fetched over plain HTTP can be swapped by anyone on the path, who could then sign any token.
+  const jwks = e.JWT_JWKS_URL ? new URL(e.JWT_JWKS_URL) : undefined;
+  if (jwks?.protocol === 'http:' && !LOOPBACK_HOSTS.has(jwks.hostname)) {
+    throw new ConfigError('Invalid configuration: JWT_JWKS_URL must use https:// (plain http:// only on localhost).');
+  }
+  // An identity provider issues tokens to many applications; without an audience check a token
+  // issued to any of them would be accepted here.
+  if ((e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL) && !e.JWT_AUDIENCE) {
+    throw new ConfigError(
+      'Invalid configuration: JWT_AUDIENCE is required with JWT_PUBLIC_KEY or JWT_JWKS_URL: set it to the audience (aud) your identity provider puts in tokens for this service, or JWT_AUDIENCE=* to accept tokens for any audience (not recommended).',
+    );
+  }
+  const anyAudience = e.JWT_AUDIENCE?.trim() === '*';
   const accessKey = e.S3_ACCESS_KEY ?? e.AWS_ACCESS_KEY_ID;
   const secretKey = e.S3_SECRET_KEY ?? e.AWS_SECRET_ACCESS_KEY;
   if (e.S3_ENDPOINT && (!accessKey || !secretKey)) {
     throw new ConfigError(
       'Invalid configuration: S3_ENDPOINT is set but credentials are missing; set S3_ACCESS_KEY and S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).',
     );
+  }
+  if (e.REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS > e.REGISTERED_MODEL_CACHE_HEARTBEAT_MS) {
+    throw new ConfigError('Invalid configuration: REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS must not exceed REGISTERED_MODEL_CACHE_HEARTBEAT_MS.');
   }
   return Object.freeze({
     port: e.PORT,
@@ -116,9 +196,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     registeredModelCacheSize: e.REGISTERED_MODEL_CACHE_SIZE,
+    registeredModelCacheMaxAgeMs: e.REGISTERED_MODEL_CACHE_MAX_AGE_MS,
+    registeredModelCacheMaxBytes: e.REGISTERED_MODEL_CACHE_MAX_BYTES,
+    registeredModelCacheHeartbeatMs: e.REGISTERED_MODEL_CACHE_HEARTBEAT_MS,
+    registeredModelCacheHeartbeatTimeoutMs: e.REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
-    jwt: { secret: e.JWT_SECRET, publicKey: e.JWT_PUBLIC_KEY, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    jwt: {
+      secret: e.JWT_SECRET,
+      publicKey: e.JWT_PUBLIC_KEY,
+      jwksUrl: e.JWT_JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: anyAudience ? undefined : e.JWT_AUDIENCE,
+      anyAudience,
+      allowNoExpiry: e.JWT_ALLOW_NO_EXPIRY,
+      maxTtlSeconds: e.JWT_MAX_TTL,
+    },
     adminUsers: e.ADMIN_USERS,
+    adminRole: e.ADMIN_ROLE,
     defaultPermission: e.DEFAULT_PERMISSION,
     protectedAliases: e.PROTECTED_ALIASES.split(',')
       .map((a) => a.trim().toLowerCase())

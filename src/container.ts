@@ -61,6 +61,8 @@ export interface Container {
 
 export interface ContainerOptions {
   databaseUrl: string;
+  /** Where the registered-model cache's LISTEN connection goes (databaseUrl unless given). */
+  listenUrl?: string;
   clock?: Clock;
 }
 
@@ -76,11 +78,18 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const artifactStore = await createArtifactStore(config);
   const loggedModels = new LoggedModelsService(new LoggedModelsRepository(prisma), experiments, runs, permissions, artifactStore, clock, (q, scope) => searchLoggedModelIds(database.sql.adhoc, q, scope));
   // Registered models as read for registered-models/get, kept fresh by the registry_changed
-  // notifications (migration 20261125090000) and by this process's own writes.
+  // notifications (migration 20261125090000) and by this process's own writes. The heartbeat and the
+  // maximum age bound how long a replica may answer from it after its connection silently died.
   let registryChanges: ChangeFeed | undefined;
-  const modelCache = new InvalidatedCache<FoundModel>(config.registeredModelCacheSize, () => registryChanges?.live ?? false);
+  const modelCache = new InvalidatedCache<FoundModel>(config.registeredModelCacheSize, () => registryChanges?.live ?? false, {
+    maxAgeMs: config.registeredModelCacheMaxAgeMs,
+    maxBytes: config.registeredModelCacheMaxBytes,
+  });
   if (config.registeredModelCacheSize > 0) {
-    registryChanges = new ChangeFeed(options.databaseUrl, 'registry_changed', logger, () => modelCache.invalidate());
+    registryChanges = new ChangeFeed(options.listenUrl ?? options.databaseUrl, 'registry_changed', logger, () => modelCache.invalidate(), {
+      heartbeatMs: config.registeredModelCacheHeartbeatMs,
+      heartbeatTimeoutMs: config.registeredModelCacheHeartbeatTimeoutMs,
+    });
     await registryChanges.start();
   }
   const modelRepo = new RegisteredModelsRepository(prisma, database.sql);

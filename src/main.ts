@@ -25,7 +25,7 @@ function readConfig(): Config {
 
 /** Zero-config: no JWT settings → the secret generated once into DATA_DIR (every worker reads the same file). */
 function withJwtSecret(config: Config, logger: Logger): { config: Config; generated: boolean } {
-  if (config.jwt.secret || config.jwt.publicKey) return { config, generated: false };
+  if (config.jwt.secret || config.jwt.publicKey || config.jwt.jwksUrl) return { config, generated: false };
   const { secret, created } = readOrCreateJwtSecret(config.dataDir);
   if (created) logger.info({ dataDir: config.dataDir }, 'generated a JWT signing secret into DATA_DIR/jwt-secret');
   return { config: Object.freeze({ ...config, jwt: { ...config.jwt, secret } }), generated: true };
@@ -65,12 +65,22 @@ async function serve(config: Config, logger: Logger, databaseUrl: string): Promi
 function printReady(config: Config, port: number, generated: boolean): void {
   const url = `http://${config.host}:${port}`;
   if (!generated) return;
-  const token = mintToken({ secret: config.jwt.secret!, subject: 'admin', admin: true, ttl: '30d', issuer: config.jwt.issuer, audience: config.jwt.audience });
+  // As long as JWT_MAX_TTL lets a token live, at most 30 days.
+  const ttl = Math.min(30 * 86_400, config.jwt.maxTtlSeconds);
+  const audience = config.jwt.anyAudience ? undefined : config.jwt.audience;
+  const token = mintToken({ secret: config.jwt.secret!, subject: 'admin', adminRole: config.adminRole, ttl, issuer: config.jwt.issuer, audience });
+  const what = config.adminRole || config.adminUsers.includes('admin') ? 'Admin token' : "Token for 'admin' (not an admin: ADMIN_ROLE is empty; add admin to ADMIN_USERS)";
   // Printed, never logged: the operator needs it once to call the API.
   process.stdout.write(
-    `\nRegistry is ready at ${url}\nAdmin token (valid 30 days; mint more with \`npm run token -- --sub <user>\`):\n\n` +
+    `\nRegistry is ready at ${url}\n${what} (valid ${describeSeconds(ttl)}; mint more with \`npm run token -- --sub <user>\`):\n\n` +
       `  export MLFLOW_TRACKING_URI=${url}\n  export MLFLOW_TRACKING_TOKEN=${token}\n\n`,
   );
+}
+
+function describeSeconds(s: number): string {
+  if (s % 86_400 === 0) return `${s / 86_400} days`;
+  if (s % 3600 === 0) return `${s / 3600} hours`;
+  return `${s} seconds`;
 }
 
 function onSignals(handler: (signal: string) => Promise<void>): void {
@@ -90,6 +100,7 @@ async function runPrimary(): Promise<void> {
   const stops: Stop[] = [];
   const databaseUrl = await prepareDatabase(raw, logger, stops);
   const { config, generated } = withJwtSecret(raw, logger);
+  if (config.jwt.anyAudience) logger.warn("JWT_AUDIENCE=*: tokens issued for any audience (aud) are accepted, also those meant for other applications; set JWT_AUDIENCE to this service's audience");
   const runStops = async () => {
     for (const stop of stops) await stop().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };

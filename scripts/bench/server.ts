@@ -60,7 +60,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   }
   return {
     url,
-    token: mintToken({ secret, subject: 'bench', admin: true, ttl: '2h' }),
+    token: mintToken({ secret, subject: 'bench', adminRole: 'admin', ttl: '2h' }),
     databaseUrl,
     dataDir,
     pid: proc.pid!,

@@ -6,7 +6,8 @@ import jwt from 'jsonwebtoken';
 export interface MintOptions {
   secret: string;
   subject: string;
-  admin?: boolean;
+  /** The role claim value that makes an admin (ADMIN_ROLE); the token carries it in `roles`. */
+  adminRole?: string;
   groups?: string[];
   /** jsonwebtoken duration: "1h", "30d", or seconds. */
   ttl?: string | number;
@@ -16,7 +17,7 @@ export interface MintOptions {
 
 export function mintToken(o: MintOptions): string {
   const claims: Record<string, unknown> = {};
-  if (o.admin) claims.roles = ['admin'];
+  if (o.adminRole) claims.roles = [o.adminRole];
   if (o.groups && o.groups.length > 0) claims.groups = o.groups;
   return jwt.sign(claims, o.secret, {
     algorithm: 'HS256',

@@ -99,7 +99,7 @@ describe('the registered-model cache', () => {
     const feed = t.container.registryChanges!;
     expect(feed.live).toBe(true);
     await t.container.prisma.$queryRaw`
-      SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN registry_changed'`;
+      SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'registry registry_changed listener'`;
     await until(async () => !feed.live, 'the feed notices the lost connection');
     await silently(name, 'while deaf');
     expect((await getModel(name)).description).toBe('while deaf');

@@ -1,4 +1,4 @@
-import { InvalidatedCache } from '../../src/lib/invalidated-cache';
+import { approximateBytes, InvalidatedCache } from '../../src/lib/invalidated-cache';
 
 /** A load the test finishes by hand, so it can change things while the read is in flight. */
 function pending<V>() {
@@ -74,5 +74,46 @@ describe('InvalidatedCache', () => {
     for (const k of ['a', 'b', 'c']) await c.read(k, counted(k));
     expect(await c.read('a', counted('reloaded'))).toBe('reloaded');
     expect(await c.read('c', counted('not reloaded'))).toBe('c');
+  });
+
+  it('serves nothing read longer ago than its maximum age, counted from before the read', async () => {
+    let now = 1000;
+    const c = new InvalidatedCache<string>(10, () => true, { maxAgeMs: 100, clock: { nowMs: () => now } });
+    const slow = pending<string>();
+    const reading = c.read('m', slow.load);
+    now += 40; // the load takes 40 ms: the age starts when it began
+    slow.resolve('a');
+    await reading;
+    now += 59;
+    expect(await c.read('m', counted('b'))).toBe('a');
+    now += 1;
+    expect(await c.read('m', counted('b'))).toBe('b');
+    expect(await c.read('m', counted('c'))).toBe('b');
+    now += 100;
+    expect(await c.read('m', counted('d'))).toBe('d');
+    expect(loads).toBe(2);
+  });
+
+  it('keeps the summed size of its values under its byte bound, forgetting the oldest first', async () => {
+    const c = new InvalidatedCache<string>(100, () => true, { maxBytes: 10, sizeOf: (v) => v.length });
+    for (const k of ['aaaa', 'bbbb']) await c.read(k, counted(k));
+    await c.read('cccc', counted('cccc')); // 12 bytes: aaaa goes
+    expect(await c.read('aaaa', counted('aaaa reloaded'))).toBe('aaaa reloaded');
+    // 'aaaa reloaded' alone is over the bound: returned, never kept, and it pushes nothing out.
+    expect(await c.read('aaaa', counted('still too big'))).toBe('still too big');
+    expect(await c.read('bbbb', counted('x'))).toBe('bbbb');
+    expect(await c.read('cccc', counted('x'))).toBe('cccc');
+    c.invalidate();
+    for (const k of ['1234', '5678']) await c.read(k, counted(k));
+    expect(await c.read('1234', counted('x'))).toBe('1234'); // the count restarted at zero
+  });
+
+  it('estimates sizes from the strings and slots a value holds', () => {
+    const small = approximateBytes({ name: 'm', tags: [] });
+    const big = approximateBytes({ name: 'm'.repeat(1000), tags: [{ key: 'k', value: 'v'.repeat(1000) }] });
+    expect(big - small).toBeGreaterThanOrEqual(4000);
+    expect(approximateBytes({ id: 1n, at: 2, ok: true, none: null })).toBeGreaterThan(0);
+    const shared = { s: 'x'.repeat(100) };
+    expect(approximateBytes([shared, shared])).toBeLessThan(2 * approximateBytes(shared));
   });
 });
