@@ -21,6 +21,22 @@ export const LIMITS = {
   experimentNameLength: 500,
   registeredModelNameLength: 256,
   aliasLength: 255,
+  // Columns of MLflow's SQL store (model_versions.run_link, runs.user_id, runs.name, logged_models.name,
+  // registered_models.description).
+  descriptionLength: 5000,
+  runLinkLength: 500,
+  userIdLength: 256,
+  runNameLength: 250,
+  loggedModelNameLength: 500,
+  /** MLflow's run id format, [A-Za-z0-9][A-Za-z0-9_-]{0,255}. */
+  runIdLength: 256,
+  // Ours: MLflow sets no cap on these, and each item costs work (a 500,000-tag create took 24 s).
+  sourceLength: 1000,
+  principalNameLength: 256,
+  tagsPerRequest: 1000,
+  paramsPerRequest: 1000,
+  idsPerRequest: 1000,
+  orderByTerms: 100,
 } as const;
 
 /** JSON bodies for every method (DELETE carries JSON in MLflow); the size cap is configurable. */

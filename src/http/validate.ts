@@ -20,6 +20,7 @@ function toError(error: z.ZodError): RegistryError {
 
 /** A non-string input, as JSON, cut like strings are (an array of 500,000 tags is not repeated back). */
 function shownJson(input: unknown): string {
+  if (Array.isArray(input) && input.length > 20) return `(a list of ${input.length} items)`;
   try {
     return shown(JSON.stringify(input) ?? '');
   } catch {

@@ -38,9 +38,19 @@ export const double = () =>
 export const bool = () =>
   z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((s) => s.toLowerCase() === 'true')]);
 
-/** A repeated field: a single query occurrence is promoted to a list. */
-export const repeated = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), z.array(item));
+/** A string of at most `max` characters. */
+export const text = (max: number) => z.string().max(max, `must be at most ${max} characters long`);
+
+/**
+ * A list of at most `max` items, counted before any item is checked: 500,000 tags cost one
+ * comparison, not 500,000 parses.
+ */
+export const list = <T extends z.ZodType>(item: T, max: number) =>
+  z.array(z.unknown()).max(max, `must have at most ${max} items`).pipe(z.array(item));
+
+/** A repeated field: a single query occurrence is promoted to a list (of at most `max` items). */
+export const repeated = <T extends z.ZodType>(item: T, max: number) =>
+  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), list(item, max));
 
 export const keyValue = () => z.object({ key: requiredString(), value: z.string().optional() });
 

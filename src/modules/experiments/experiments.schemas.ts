@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { decimalId, int64, keyValue, repeated, requiredString } from '../../http/wire';
+import { LIMITS } from '../../http/limits';
+import { decimalId, int64, keyValue, list, repeated, requiredString } from '../../http/wire';
 
 /** Experiment ids are decimal strings on the wire ("0", "1", ...); ints are stringified like MLflow does, "0166" is "166". */
 export const experimentId = () => decimalId('Invalid experiment ID');
@@ -9,7 +10,7 @@ export const ViewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).default('
 export const CreateExperiment = z.object({
   name: requiredString(),
   artifact_location: z.string().optional(),
-  tags: z.array(keyValue()).optional(),
+  tags: list(keyValue(), LIMITS.tagsPerRequest).optional(),
 });
 
 export const GetExperiment = z.object({ experiment_id: experimentId() });
@@ -19,7 +20,7 @@ export const SearchExperiments = z.object({
   max_results: int64().optional(),
   page_token: z.string().optional(),
   filter: z.string().optional(),
-  order_by: repeated(z.string()).optional(),
+  order_by: repeated(z.string(), LIMITS.orderByTerms).optional(),
   view_type: ViewType,
 });
 

@@ -1,29 +1,29 @@
 import { z } from 'zod';
-import { int64, keyValue, repeated, requiredString } from '../../http/wire';
+import { LIMITS } from '../../http/limits';
+import { int64, keyValue, list, repeated, requiredString, text } from '../../http/wire';
 import { experimentId } from '../experiments/experiments.schemas';
 
 export const STATUSES = ['LOGGED_MODEL_PENDING', 'LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] as const;
 
 export const CreateLoggedModel = z.object({
   experiment_id: experimentId(),
-  name: z.string().optional(),
-  model_type: z.string().optional(),
-  source_run_id: z.string().optional(),
-  params: z.array(keyValue()).default([]),
-  tags: z.array(keyValue()).default([]),
+  name: text(LIMITS.loggedModelNameLength).optional(),
+  model_type: text(LIMITS.loggedModelNameLength).optional(),
+  source_run_id: text(LIMITS.runIdLength).optional(),
+  params: list(keyValue(), LIMITS.paramsPerRequest).default([]),
+  tags: list(keyValue(), LIMITS.tagsPerRequest).default([]),
 });
 
 export const FinalizeLoggedModel = z.object({ status: z.enum(STATUSES) });
-export const SetLoggedModelTags = z.object({ tags: z.array(keyValue()).default([]) });
-export const LogLoggedModelParams = z.object({ params: z.array(keyValue()).default([]) });
+export const SetLoggedModelTags = z.object({ tags: list(keyValue(), LIMITS.tagsPerRequest).default([]) });
+export const LogLoggedModelParams = z.object({ params: list(keyValue(), LIMITS.paramsPerRequest).default([]) });
 
 export const SearchLoggedModels = z.object({
-  experiment_ids: repeated(experimentId()).default([]),
+  experiment_ids: repeated(experimentId(), LIMITS.idsPerRequest).default([]),
   filter: z.string().optional(),
-  datasets: z.array(z.object({ dataset_name: requiredString(), dataset_digest: z.string().optional() })).default([]),
+  datasets: list(z.object({ dataset_name: requiredString(), dataset_digest: z.string().optional() }), LIMITS.idsPerRequest).default([]),
   max_results: int64().default(50),
-  order_by: z
-    .array(
+  order_by: list(
       z
         .object({
           field_name: requiredString(),
@@ -32,6 +32,7 @@ export const SearchLoggedModels = z.object({
           dataset_digest: z.string().optional(),
         })
         .loose(),
+      LIMITS.orderByTerms,
     )
     .default([]),
   page_token: z.string().optional(),

@@ -1,35 +1,35 @@
 import { z } from 'zod';
 import { LIMITS } from '../../http/limits';
-import { bool, int64, repeated, requiredString } from '../../http/wire';
-import { Tags, versionNumber } from '../registered-models/registered-models.schemas';
+import { bool, int64, repeated, requiredString, text } from '../../http/wire';
+import { modelName, Tags, versionNumber } from '../registered-models/registered-models.schemas';
 
 /** Request messages of mlflow-api.md §1.6, named after MLflow's protos. */
 
-const name = requiredString();
+const name = modelName();
+const description = text(LIMITS.descriptionLength).optional();
 const version = versionNumber();
 /** Optional ids: clients sometimes send "" for "unset". */
-const optionalId = z
-  .string()
+const optionalId = text(LIMITS.runIdLength)
   .optional()
   .transform((s) => (s === '' ? undefined : s));
 
 export const CreateModelVersion = z.object({
   name,
-  source: requiredString(),
+  source: requiredString().pipe(text(LIMITS.sourceLength)),
   run_id: optionalId,
   tags: Tags,
-  run_link: z.string().optional(),
-  description: z.string().optional(),
+  run_link: text(LIMITS.runLinkLength).optional(),
+  description,
   model_id: optionalId,
 });
 export const GetModelVersion = z.object({ name, version });
-export const UpdateModelVersion = z.object({ name, version, description: z.string().optional() });
+export const UpdateModelVersion = z.object({ name, version, description });
 export const DeleteModelVersion = z.object({ name, version });
 
 export const SearchModelVersions = z.object({
   filter: z.string().optional(),
   max_results: int64().pipe(z.number().min(1).max(LIMITS.searchModelVersionsMax)).default(10_000),
-  order_by: repeated(z.string()).default([]),
+  order_by: repeated(z.string(), LIMITS.orderByTerms).default([]),
   page_token: z.string().optional(),
 });
 

@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { type Request, type Response, Router } from 'express';
 import type { Container } from '../../container';
 import { z } from 'zod';
@@ -38,11 +37,11 @@ export function servingRoutes(c: Container): Router {
       res.status(304).end();
       return;
     }
-    const stream = await c.serving.archive(served);
+    const archive = await c.serving.archive(served);
     const fileName = `${served.version.name}-v${served.version.version}.tar.gz`.replace(/[^\w.-]/g, '_');
     res.setHeader('Content-Type', 'application/gzip');
     res.attachment(fileName);
-    await pipeline(stream, res);
+    await archive.writeTo(res);
   });
 
   router.get('/models/:name/:selector/files/*path', async (req, res) => {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { invalidParameter, notFound, RegistryError } from '../../errors';
@@ -103,32 +104,57 @@ export class ServingService {
   }
 
   /**
-   * The whole model directory as a tar.gz stream, file by file from the store (nothing is held in
-   * memory beyond stream buffers). Throws before any byte is produced if the directory is empty.
+   * The whole model directory as tar.gz, file by file from the store (nothing is held in memory
+   * beyond stream buffers). Throws, before anything is written, if the directory is empty. When `out` fails or closes early (a client that goes away), the tar, the gzip and the
+   * store read in progress are all destroyed and the promise rejects; nothing is left emitting.
    */
-  async archive(served: ServedVersion): Promise<Readable> {
+  async archive(served: ServedVersion): Promise<{ writeTo(out: Writable): Promise<void> }> {
     const files: Array<{ key: string; size: number }> = [];
     for await (const f of this.store.walk(served.rootKey)) files.push(f);
     if (files.length === 0) {
       throw notFound(`Version ${served.version.version} of '${served.version.name}' has no files at ${served.rootKey}.`);
     }
+    return { writeTo: (out) => this.writeArchive(served, files, out) };
+  }
+
+  private async writeArchive(served: ServedVersion, files: ReadonlyArray<{ key: string; size: number }>, out: Writable): Promise<void> {
     const pack = tar.pack();
     const gzip = createGzip();
+    let reading: Readable | undefined;
+    const stopped = () => pack.destroyed || pack.destroying;
     const fill = async () => {
       for (const f of files) {
-        const name = relativeKey(served.rootKey, f.key) ?? f.key;
-        const entry = pack.entry({ name, size: f.size, type: 'file', mode: 0o644 });
         const body = await this.store.get(f.key);
+        reading = body;
+        if (stopped()) return void body.destroy();
+        const entry = pack.entry({ name: relativeKey(served.rootKey, f.key) ?? f.key, size: f.size, type: 'file', mode: 0o644 });
         await new Promise<void>((resolve, reject) => {
-          body.on('error', reject);
-          entry.on('error', reject);
-          entry.on('finish', resolve);
+          body.once('error', reject);
+          entry.once('error', reject);
+          entry.once('finish', resolve);
+          // A destroyed pack closes its entry without an error: that ends this file too.
+          entry.once('close', () => reject(new Error('the archive was closed')));
           body.pipe(entry);
         });
       }
       pack.finalize();
     };
-    fill().catch((err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))));
-    return pack.pipe(gzip);
+    const filled = fill().catch((err: unknown) => {
+      reading?.destroy();
+      pack.destroy(err instanceof Error ? err : new Error(String(err)));
+    });
+    pack.on('error', (err: Error) => gzip.destroy(err));
+    pack.pipe(gzip);
+    try {
+      await pipeline(gzip, out);
+    } catch (err) {
+      pack.destroy();
+      reading?.destroy();
+      // A client that goes away midway is not a failure of the service: nothing to report.
+      if (out.destroyed && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      throw err;
+    } finally {
+      await filled;
+    }
   }
 }
