@@ -77,6 +77,8 @@ export class ModelVersionsService {
     const key = await this.models.transaction(async (tx) => {
       const nowMs = this.clock.nowMs();
       const version = await this.models.allocateVersion(access.model.id, nowMs, tx);
+      // The model was deleted since it was looked up: throwing rolls the transaction back.
+      if (version === null) throw modelNotFound(input.name);
       await this.versions.insert(
         {
           modelId: access.model.id,
@@ -100,7 +102,10 @@ export class ModelVersionsService {
       await this.audit.record(p, [event(access, { action: 'create_model_version', version, after: { stage: 'None', source: input.source } })], tx);
       return { modelId: access.model.id, version };
     });
-    return (await this.versions.load([key]))[0]!;
+    // Gone if the model (or the version) was deleted once the transaction committed.
+    const [record] = await this.versions.load([key]);
+    if (!record) throw versionNotFound(input.name, key.version);
+    return record;
   }
 
   async get(p: Principal, name: string, version: number): Promise<ModelVersionRecord> {

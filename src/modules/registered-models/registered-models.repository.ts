@@ -152,12 +152,17 @@ export class RegisteredModelsRepository {
     await db.registeredModel.delete({ where: { id } });
   }
 
-  /** The next version number: atomic under concurrency and never reused (mlflow-api.md §9.8). */
-  async allocateVersion(id: bigint, nowMs: number, db: Prisma.TransactionClient): Promise<number> {
+  /**
+   * The next version number: atomic under concurrency and never reused (mlflow-api.md §9.8). The
+   * update locks the model row for the rest of the transaction, so the model cannot be deleted
+   * until the version is written; null if the model is gone (deleted since it was looked up: the
+   * update waits for the deleting transaction, then finds no row).
+   */
+  async allocateVersion(id: bigint, nowMs: number, db: Prisma.TransactionClient): Promise<number | null> {
     const rows = await db.$queryRaw<Array<{ last_version: number }>>`
       UPDATE registered_models SET last_version = last_version + 1, last_updated_time = ${BigInt(nowMs)}
       WHERE id = ${id} RETURNING last_version`;
-    return rows[0]!.last_version;
+    return rows[0]?.last_version ?? null;
   }
 
   async setTag(id: bigint, tag: Tag, db: Db = this.prisma): Promise<void> {

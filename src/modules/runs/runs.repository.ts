@@ -91,6 +91,10 @@ export function toStoredValue(v: number): { value: number; isNan: boolean } {
 const isDuplicateMetric = (err: unknown): boolean =>
   err instanceof DatabaseError && err.code === '23505' && err.constraint === 'metrics_pkey';
 
+/** The same on the params' primary key: another statement logged one of the batch's params since this one's snapshot. */
+const isParamLoggedMeanwhile = (err: unknown): boolean =>
+  err instanceof DatabaseError && err.code === '23505' && err.constraint === 'params_pkey';
+
 interface BatchRows {
   metrics: MetricRow[];
   latest: MetricRow[];
@@ -116,13 +120,16 @@ function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: bool
   if (params.length > 0) {
     ctes.push(
       Prisma.sql`p_in AS (SELECT * FROM unnest(${keys(params)}::text[], ${values(params)}::text[]) AS t(key, value))`,
-      Prisma.sql`p_conflict AS (
-        SELECT i.key, p.value AS old, i.value AS new FROM p_in i JOIN params p ON p.run_id = ${runId} AND p.key = i.key
-        WHERE p.value <> i.value)`,
+      Prisma.sql`p_old AS (
+        SELECT i.key, p.value AS old, i.value AS new FROM p_in i LEFT JOIN params p ON p.run_id = ${runId} AND p.key = i.key)`,
+      Prisma.sql`p_conflict AS (SELECT key, old, new FROM p_old WHERE old <> new)`,
       Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active' AND NOT EXISTS (SELECT 1 FROM p_conflict))`,
+      // A plain insert, of the keys absent from the snapshot: one logged meanwhile by another
+      // statement is a unique violation (see logBatch), never skipped. In key order, so that two
+      // batches of the same keys wait on each other's rows in the same order and cannot deadlock.
       Prisma.sql`p_ins AS (
-        INSERT INTO params (run_id, key, value) SELECT ${runId}, key, value FROM p_in WHERE EXISTS (SELECT 1 FROM go)
-        ON CONFLICT DO NOTHING)`,
+        INSERT INTO params (run_id, key, value)
+        SELECT ${runId}, key, new FROM p_old WHERE old IS NULL AND EXISTS (SELECT 1 FROM go) ORDER BY key)`,
     );
   } else {
     ctes.push(Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active')`);
@@ -298,6 +305,15 @@ export class RunsRepository {
    * Metric points are first inserted plainly: skipping duplicates with ON CONFLICT costs a
    * speculative insertion per row (a fifth of a 1,000-point batch). Only when a point already
    * exists does the statement fail as a whole, writing nothing, and run again skipping duplicates.
+   *
+   * Params are compared with the statement's snapshot, which misses a param that a concurrent
+   * statement has logged but not committed, or committed since: the plain insert of that key
+   * then waits for the other transaction and, once it has committed, fails with a unique
+   * violation (rather than skipping the row and answering success for a value not stored). The
+   * statement then runs again, writing nothing the first time: its new snapshot (READ COMMITTED)
+   * sees the committed value, so the key is either the same value (skipped) or a conflict
+   * (returned). Each such retry sees at least one more of the batch's params, so there are at
+   * most as many as params.
    */
   async logBatch(
     runId: string,
@@ -312,11 +328,16 @@ export class RunsRepository {
         logBatchStatement(runId, { metrics, latest, params, tags, modelMetrics }, skipDuplicates),
       );
     let rows;
-    try {
-      rows = await write(false);
-    } catch (err) {
-      if (!isDuplicateMetric(err)) throw err;
-      rows = await write(true);
+    let skipDuplicates = false;
+    let paramRetries = params.length;
+    for (;;) {
+      try {
+        rows = await write(skipDuplicates);
+        break;
+      } catch (err) {
+        if (!skipDuplicates && isDuplicateMetric(err)) skipDuplicates = true;
+        else if (!isParamLoggedMeanwhile(err) || paramRetries-- === 0) throw err;
+      }
     }
     return {
       lifecycleStage: rows.find((r) => r.kind === 'run')?.key ?? null,
