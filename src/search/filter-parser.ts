@@ -1,4 +1,5 @@
 import { invalidParameter } from '../errors';
+import { shown } from '../lib/shown';
 
 /**
  * MLflow's search filter language (mlflow-api.md §4): comparisons joined by AND, e.g.
@@ -25,22 +26,41 @@ export interface OrderClause {
   ascending: boolean;
 }
 
-const ENTITY_PREFIXES: Record<string, Entity> = {
-  metric: 'metric',
-  metrics: 'metric',
-  param: 'param',
-  params: 'param',
-  parameter: 'param',
-  parameters: 'param',
-  tag: 'tag',
-  tags: 'tag',
-  attribute: 'attribute',
-  attributes: 'attribute',
-  attr: 'attribute',
-  run: 'attribute',
-  dataset: 'dataset',
-  datasets: 'dataset',
-};
+// A Map, not an object literal: `constructor.x` or `toString.x` must not find Object.prototype's members.
+const ENTITY_PREFIXES: ReadonlyMap<string, Entity> = new Map<string, Entity>([
+  ['metric', 'metric'],
+  ['metrics', 'metric'],
+  ['param', 'param'],
+  ['params', 'param'],
+  ['parameter', 'param'],
+  ['parameters', 'param'],
+  ['tag', 'tag'],
+  ['tags', 'tag'],
+  ['attribute', 'attribute'],
+  ['attributes', 'attribute'],
+  ['attr', 'attribute'],
+  ['run', 'attribute'],
+  ['dataset', 'dataset'],
+  ['datasets', 'dataset'],
+]);
+
+/**
+ * Caps on one filter string (issue 13). MLflow has none, but every comparison on a metric, param or
+ * tag is a subquery: 300 of them took 93 s before sql.ts's Conditions kept planning linear, and even
+ * linear work should stay bounded. 100,000 characters hold 100 comparisons on long keys and values,
+ * or an IN list of some 2,500 run ids. The grammar has no grouping parentheses (only flat IN lists),
+ * so there is no nesting depth to cap.
+ */
+export const FILTER_LIMITS = {
+  /** Comparisons joined by AND in one filter. */
+  maxComparisons: 100,
+  /** Characters in one filter string. */
+  maxLength: 100_000,
+} as const;
+
+// MLflow's wording (search_utils.py), listing the identifiers it names.
+const invalidEntity = (prefix: string) =>
+  invalidParameter(`Invalid entity type '${prefix}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']`);
 
 type Token =
   | { kind: 'ident'; entity: Entity | undefined; key: string; text: string }
@@ -51,8 +71,15 @@ type Token =
   | { kind: 'punct'; value: '(' | ')' | ',' };
 
 const KEYWORDS = new Set(['AND', 'LIKE', 'ILIKE', 'IN', 'NOT', 'OR']);
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/;
-const BARE = /^[A-Za-z_][\w.:\-/]*/;
+// Sticky (`y`) patterns matched at `lastIndex`, so tokenizing never copies the rest of the input.
+const OP = /!=|<>|>=|<=|=|>|</y;
+const NUMBER = /[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?/y;
+const BARE = /[A-Za-z_][\w.:\-/]*/y;
+
+function matchAt(re: RegExp, s: string, i: number): string | undefined {
+  re.lastIndex = i;
+  return re.exec(s)?.[0];
+}
 
 function readQuoted(s: string, i: number): { value: string; end: number } {
   const quote = s[i]!;
@@ -84,14 +111,14 @@ function identifier(text: string, key?: string): Token {
   if (key !== undefined) {
     // `prefix.` followed by a quoted key
     const prefix = text.slice(0, -1);
-    const entity = ENTITY_PREFIXES[prefix.toLowerCase()];
-    if (!entity) throw invalidParameter(`Invalid entity type '${prefix}' in filter; expected metrics, params, tags, attributes or datasets.`);
+    const entity = ENTITY_PREFIXES.get(prefix.toLowerCase());
+    if (!entity) throw invalidEntity(prefix);
     return { kind: 'ident', entity, key, text: `${text}${key}` };
   }
   if (dot > 0) {
-    const entity = ENTITY_PREFIXES[text.slice(0, dot).toLowerCase()];
+    const entity = ENTITY_PREFIXES.get(text.slice(0, dot).toLowerCase());
     if (entity) return { kind: 'ident', entity, key: text.slice(dot + 1), text };
-    throw invalidParameter(`Invalid entity type '${text.slice(0, dot)}' in '${text}'; expected metrics, params, tags, attributes or datasets.`);
+    throw invalidEntity(text.slice(0, dot));
   }
   return { kind: 'ident', entity: undefined, key: text, text };
 }
@@ -123,22 +150,21 @@ export function tokenize(input: string): Token[] {
       i++;
       continue;
     }
-    const op = /^(!=|<>|>=|<=|=|>|<)/.exec(input.slice(i));
+    const op = matchAt(OP, input, i);
     if (op) {
-      tokens.push({ kind: 'op', value: op[1] === '<>' ? '!=' : op[1]! });
-      i += op[1]!.length;
+      tokens.push({ kind: 'op', value: op === '<>' ? '!=' : op });
+      i += op.length;
       continue;
     }
     const prev = tokens[tokens.length - 1];
-    const num = NUMBER.exec(input.slice(i));
+    const num = matchAt(NUMBER, input, i);
     if (num && (prev?.kind === 'op' || prev?.kind === 'punct')) {
-      tokens.push({ kind: 'number', value: Number(num[0]), text: num[0] });
-      i += num[0].length;
+      tokens.push({ kind: 'number', value: Number(num), text: num });
+      i += num.length;
       continue;
     }
-    const bare = BARE.exec(input.slice(i));
-    if (bare) {
-      const text = bare[0];
+    const text = matchAt(BARE, input, i);
+    if (text) {
       i += text.length;
       if (KEYWORDS.has(text.toUpperCase())) {
         tokens.push({ kind: 'word', value: text.toUpperCase() });
@@ -152,8 +178,8 @@ export function tokenize(input: string): Token[] {
       continue;
     }
     if (num) {
-      tokens.push({ kind: 'number', value: Number(num[0]), text: num[0] });
-      i += num[0].length;
+      tokens.push({ kind: 'number', value: Number(num), text: num });
+      i += num.length;
       continue;
     }
     throw invalidParameter(`Invalid filter: unexpected character '${ch}' at position ${i}.`);
@@ -178,6 +204,11 @@ const describe = (t: Token | undefined): string => {
 /** Parses a filter string into comparisons; '' or undefined is no filter. */
 export function parseFilter(filter: string | undefined): Comparison[] {
   if (filter === undefined || filter.trim() === '') return [];
+  if (filter.length > FILTER_LIMITS.maxLength) {
+    throw invalidParameter(
+      `Invalid filter: the filter is ${filter.length} characters long; the maximum is ${FILTER_LIMITS.maxLength} characters.`,
+    );
+  }
   const tokens = tokenize(filter);
   const out: Comparison[] = [];
   let i = 0;
@@ -185,7 +216,7 @@ export function parseFilter(filter: string | undefined): Comparison[] {
   for (;;) {
     const ident = next();
     if (!ident || ident.kind !== 'ident') {
-      throw invalidParameter(`Invalid filter '${filter}': expected an identifier such as metrics.<key>, found ${describe(ident)}.`);
+      throw invalidParameter(`Invalid filter '${shown(filter)}': expected an identifier such as metrics.<key>, found ${describe(ident)}.`);
     }
     let comparator: Comparator;
     const opTok = next();
@@ -195,34 +226,39 @@ export function parseFilter(filter: string | undefined): Comparison[] {
       i++;
       comparator = 'NOT IN';
     } else {
-      throw invalidParameter(`Invalid filter '${filter}': expected a comparator after ${describe(ident)}, found ${describe(opTok)}.`);
+      throw invalidParameter(`Invalid filter '${shown(filter)}': expected a comparator after ${describe(ident)}, found ${describe(opTok)}.`);
     }
     let value: Value;
     if (comparator === 'IN' || comparator === 'NOT IN') {
       if (next()?.kind !== 'punct' || tokens[i - 1]!.kind !== 'punct' || (tokens[i - 1] as { value: string }).value !== '(') {
-        throw invalidParameter(`Invalid filter '${filter}': ${comparator} needs a parenthesised list of quoted strings.`);
+        throw invalidParameter(`Invalid filter '${shown(filter)}': ${comparator} needs a parenthesised list of quoted strings.`);
       }
       const list: string[] = [];
       for (;;) {
         const v = next();
-        if (v?.kind !== 'string') throw invalidParameter(`Invalid filter '${filter}': ${comparator} lists may hold only quoted strings, found ${describe(v)}.`);
+        if (v?.kind !== 'string') throw invalidParameter(`Invalid filter '${shown(filter)}': ${comparator} lists may hold only quoted strings, found ${describe(v)}.`);
         list.push(v.value);
         const sep = next();
         if (sep?.kind === 'punct' && sep.value === ')') break;
-        if (!(sep?.kind === 'punct' && sep.value === ',')) throw invalidParameter(`Invalid filter '${filter}': expected ',' or ')' in the ${comparator} list, found ${describe(sep)}.`);
+        if (!(sep?.kind === 'punct' && sep.value === ',')) throw invalidParameter(`Invalid filter '${shown(filter)}': expected ',' or ')' in the ${comparator} list, found ${describe(sep)}.`);
       }
       value = list;
     } else {
       const v = next();
       if (v?.kind === 'string' || v?.kind === 'number') value = v.value;
-      else throw invalidParameter(`Invalid filter '${filter}': expected a number or a quoted string after ${comparator}, found ${describe(v)}.`);
+      else throw invalidParameter(`Invalid filter '${shown(filter)}': expected a number or a quoted string after ${comparator}, found ${describe(v)}.`);
+    }
+    if (out.length === FILTER_LIMITS.maxComparisons) {
+      throw invalidParameter(
+        `Invalid filter: it has more than ${FILTER_LIMITS.maxComparisons} comparisons; at most ${FILTER_LIMITS.maxComparisons} may be joined by AND in one filter.`,
+      );
     }
     out.push({ entity: ident.entity ?? 'attribute', key: ident.key, comparator, value });
     const joiner = next();
     if (joiner === undefined) return out;
     if (joiner.kind === 'word' && joiner.value === 'AND') continue;
-    if (joiner.kind === 'word' && joiner.value === 'OR') throw invalidParameter(`Invalid filter '${filter}': OR is not supported; combine comparisons with AND.`);
-    throw invalidParameter(`Invalid filter '${filter}': expected AND, found ${describe(joiner)}.`);
+    if (joiner.kind === 'word' && joiner.value === 'OR') throw invalidParameter(`Invalid filter '${shown(filter)}': OR is not supported; combine comparisons with AND.`);
+    throw invalidParameter(`Invalid filter '${shown(filter)}': expected AND, found ${describe(joiner)}.`);
   }
 }
 

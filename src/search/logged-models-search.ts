@@ -6,7 +6,7 @@ import { parseExperimentId } from '../lib/ids';
 import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { parseFilter } from './filter-parser';
-import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql } from './sql';
+import { checkMaxResults, columnsByKey, compare, Conditions, direction, expectNumber, expectString, idPage, scopeSql } from './sql';
 
 export interface DatasetFilter {
   dataset_name: string;
@@ -23,18 +23,18 @@ export interface SearchLoggedModelsQuery {
   pageToken?: string;
 }
 
-const STRING_ATTRS: Record<string, string> = {
+const STRING_ATTRS = columnsByKey({
   name: 'lm.name',
   model_id: 'lm.id',
   status: 'lm.status',
   model_type: 'lm.model_type',
   source_run_id: 'lm.source_run_id',
-};
-const NUMERIC_ATTRS: Record<string, string> = {
+});
+const NUMERIC_ATTRS = columnsByKey({
   creation_timestamp: 'lm.creation_time',
   creation_time: 'lm.creation_time',
   last_updated_timestamp: 'lm.last_updated_time',
-};
+});
 
 /** `x`, a row of logged_model_metrics, was logged on one of `datasets` (no condition without any). */
 function onDatasets(datasets: DatasetFilter[]): Prisma.Sql {
@@ -61,28 +61,30 @@ export async function searchLoggedModelIds(
   checkMaxResults(q.maxResults, LIMITS.searchLoggedModelsMax);
   const offset = decodePageToken(q.pageToken);
   const experimentIds = q.experimentIds.map(parseExperimentId);
-  const where: Prisma.Sql[] = [
+  const where = new Conditions([
     Prisma.sql`lm.lifecycle_stage = 'active'`,
     Prisma.sql`lm.experiment_id = ANY(${experimentIds}::bigint[])`,
     scopeSql(scope, Prisma.sql`lm.experiment_id`),
-  ];
+  ]);
   let metricFilters = 0;
   for (const c of parseFilter(q.filter)) {
+    const str = c.entity === 'attribute' ? STRING_ATTRS.get(c.key) : undefined;
+    const num = c.entity === 'attribute' ? NUMERIC_ATTRS.get(c.key) : undefined;
     if (c.entity === 'metric') {
       expectNumber(c, 'metric');
       metricFilters++;
-      where.push(Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.id AND x.key = ${c.key}
-        AND NOT x.is_nan AND ${compare(Prisma.sql`x.value`, c.comparator, c.value)} ${onDatasets(q.datasets)})`);
+      where.exists(Prisma.sql`SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.id AND x.key = ${c.key}
+        AND NOT x.is_nan AND ${compare(Prisma.sql`x.value`, c.comparator, c.value)} ${onDatasets(q.datasets)}`);
     } else if (c.entity === 'param' || c.entity === 'tag') {
       expectString(c, c.entity);
       const table = c.entity === 'param' ? 'logged_model_params' : 'logged_model_tags';
-      where.push(Prisma.sql`EXISTS (SELECT 1 FROM ${Prisma.raw(table)} x WHERE x.model_id = lm.id AND x.key = ${c.key} AND ${compare(Prisma.sql`x.value`, c.comparator, c.value)})`);
-    } else if (c.entity === 'attribute' && STRING_ATTRS[c.key]) {
+      where.exists(Prisma.sql`SELECT 1 FROM ${Prisma.raw(table)} x WHERE x.model_id = lm.id AND x.key = ${c.key} AND ${compare(Prisma.sql`x.value`, c.comparator, c.value)}`);
+    } else if (str) {
       expectString(c, 'attribute');
-      where.push(compare(Prisma.raw(STRING_ATTRS[c.key]!), c.comparator, c.value));
-    } else if (c.entity === 'attribute' && NUMERIC_ATTRS[c.key]) {
+      where.add(compare(Prisma.raw(str), c.comparator, c.value));
+    } else if (num) {
       expectNumber(c, 'attribute');
-      where.push(compare(Prisma.raw(NUMERIC_ATTRS[c.key]!), c.comparator, c.value, 'bigint'));
+      where.add(compare(Prisma.raw(num), c.comparator, c.value, 'bigint'));
     } else {
       throw invalidParameter(
         `Invalid filter: '${c.key}' is not searchable for logged models; use name, status, model_type, source_run_id, creation_timestamp, metrics.<key>, params.<key> or tags.<key>.`,
@@ -90,11 +92,11 @@ export async function searchLoggedModelIds(
     }
   }
   if (q.datasets.length > 0 && metricFilters === 0) {
-    where.push(Prisma.sql`EXISTS (SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.id ${onDatasets(q.datasets)})`);
+    where.exists(Prisma.sql`SELECT 1 FROM logged_model_metrics x WHERE x.model_id = lm.id ${onDatasets(q.datasets)}`);
   }
   const joins: Prisma.Sql[] = [];
   const order = q.orderBy.map((o, i) => {
-    const column = STRING_ATTRS[o.field_name] ?? NUMERIC_ATTRS[o.field_name];
+    const column = STRING_ATTRS.get(o.field_name) ?? NUMERIC_ATTRS.get(o.field_name);
     if (column) return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)} NULLS LAST`;
     const metric = /^metrics\.(.+)$/s.exec(o.field_name)?.[1];
     if (metric === undefined) {
@@ -111,7 +113,7 @@ export async function searchLoggedModelIds(
   });
   order.push(Prisma.sql`lm.creation_time DESC`, Prisma.sql`lm.id ASC`);
   const rows = await db.query<{ id: string }>`
-    SELECT lm.id FROM logged_models lm ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty} WHERE ${and(where)}
+    SELECT lm.id FROM logged_models lm ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty} WHERE ${where.sql()}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   return idPage(rows, offset, q.maxResults, (r) => r.id);
 }

@@ -6,7 +6,7 @@ import { decodePageToken } from '../lib/page-token';
 import { IS_PROMPT_TAG } from '../lib/prompts';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, parseFilter, parseOrderBy } from './filter-parser';
-import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
+import { checkMaxResults, columnsByKey, compare, Conditions, direction, expectNumber, expectString, idPage, scopeSql, STRING_OPS } from './sql';
 
 export interface RegistrySearchQuery {
   filter?: string;
@@ -15,12 +15,12 @@ export interface RegistrySearchQuery {
   pageToken?: string;
 }
 
-const MODEL_ORDER: Record<string, string> = {
+const MODEL_ORDER = columnsByKey({
   name: 'rm.name',
   last_updated_timestamp: 'rm.last_updated_time',
   timestamp: 'rm.last_updated_time',
   creation_timestamp: 'rm.creation_time',
-};
+});
 
 /**
  * A model search leaves prompts out unless it asks for them, as MLflow's stores do; MLflow 3
@@ -45,41 +45,41 @@ export async function searchRegisteredModelIds(
 ): Promise<{ ids: bigint[]; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchRegisteredModelsMax);
   const offset = decodePageToken(q.pageToken);
-  const where: Prisma.Sql[] = [scopeSql(scope, Prisma.sql`rm.id`)];
+  const where = new Conditions([scopeSql(scope, Prisma.sql`rm.id`)]);
   const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
   if (excludePrompts) {
-    where.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true')`);
+    where.notExists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true'`);
   }
   for (const c of conditions) {
     if (c.entity === 'tag') {
       expectString(c, 'tag');
-      where.push(Prisma.sql`EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)})`);
+      where.exists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)}`);
     } else if (c.entity === 'attribute' && c.key === 'name') {
       expectString(c, 'attribute');
-      where.push(compare(Prisma.sql`rm.name`, c.comparator, c.value));
+      where.add(compare(Prisma.sql`rm.name`, c.comparator, c.value));
     } else {
       throw invalidParameter(`Invalid filter: '${c.key}' is not searchable for registered models; use name or tags.<key>.`);
     }
   }
   const order = parseOrderBy(q.orderBy).map((o) => {
-    const column = o.entity === 'attribute' ? MODEL_ORDER[o.key] : undefined;
+    const column = o.entity === 'attribute' ? MODEL_ORDER.get(o.key) : undefined;
     if (!column) throw invalidParameter(`Invalid order_by key '${o.key}' for registered models; use name, last_updated_timestamp or creation_timestamp.`);
     return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
   });
   order.push(Prisma.sql`rm.name ASC`);
   const rows = await db.query<{ id: bigint }>`
-    SELECT rm.id FROM registered_models rm WHERE ${and(where)}
+    SELECT rm.id FROM registered_models rm WHERE ${where.sql()}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   return idPage(rows, offset, q.maxResults, (r) => r.id);
 }
 
-const VERSION_ORDER: Record<string, string> = {
+const VERSION_ORDER = columnsByKey({
   name: 'rm.name',
   version_number: 'v.version',
   creation_timestamp: 'v.creation_time',
   last_updated_timestamp: 'v.last_updated_time',
   timestamp: 'v.last_updated_time',
-};
+});
 
 /** search-model-versions (mlflow-api.md §4.3); deleted versions never show. */
 export async function searchModelVersionKeys(
@@ -89,36 +89,36 @@ export async function searchModelVersionKeys(
 ): Promise<{ keys: Array<{ modelId: bigint; version: number }>; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchModelVersionsMax);
   const offset = decodePageToken(q.pageToken);
-  const where: Prisma.Sql[] = [Prisma.sql`v.current_stage <> 'Deleted_Internal'`, scopeSql(scope, Prisma.sql`rm.id`)];
+  const where = new Conditions([Prisma.sql`v.current_stage <> 'Deleted_Internal'`, scopeSql(scope, Prisma.sql`rm.id`)]);
   const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
   if (excludePrompts) {
     // Like MLflow: the versions of a model any of whose versions is tagged as a prompt.
-    where.push(Prisma.sql`NOT EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true')`);
+    where.notExists(Prisma.sql`SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true'`);
   }
   for (const c of conditions) {
     if (c.entity === 'tag') {
       expectString(c, 'tag');
-      where.push(
-        Prisma.sql`EXISTS (SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.version = v.version AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)})`,
+      where.exists(
+        Prisma.sql`SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.version = v.version AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)}`,
       );
     } else if (c.entity === 'attribute' && c.key === 'name') {
       expectString(c, 'attribute');
-      where.push(compare(Prisma.sql`rm.name`, c.comparator, c.value));
+      where.add(compare(Prisma.sql`rm.name`, c.comparator, c.value));
     } else if (c.entity === 'attribute' && c.key === 'run_id') {
       expectString(c, 'attribute', [...STRING_OPS, 'IN', 'NOT IN']);
-      where.push(compare(Prisma.sql`v.run_id`, c.comparator, c.value));
+      where.add(compare(Prisma.sql`v.run_id`, c.comparator, c.value));
     } else if (c.entity === 'attribute' && c.key === 'source_path') {
       expectString(c, 'attribute');
-      where.push(compare(Prisma.sql`v.source`, c.comparator, c.value));
+      where.add(compare(Prisma.sql`v.source`, c.comparator, c.value));
     } else if (c.entity === 'attribute' && c.key === 'version_number') {
       expectNumber(c, 'attribute');
-      where.push(compare(Prisma.sql`v.version`, c.comparator, c.value, 'bigint'));
+      where.add(compare(Prisma.sql`v.version`, c.comparator, c.value, 'bigint'));
     } else {
       throw invalidParameter(`Invalid filter: '${c.key}' is not searchable for model versions; use name, run_id, source_path, version_number or tags.<key>.`);
     }
   }
   const order = parseOrderBy(q.orderBy).map((o) => {
-    const column = o.entity === 'attribute' ? VERSION_ORDER[o.key] : undefined;
+    const column = o.entity === 'attribute' ? VERSION_ORDER.get(o.key) : undefined;
     if (!column) throw invalidParameter(`Invalid order_by key '${o.key}' for model versions; use name, version_number, creation_timestamp or last_updated_timestamp.`);
     return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
   });
@@ -126,7 +126,7 @@ export async function searchModelVersionKeys(
   order.push(Prisma.sql`rm.name ASC`, Prisma.sql`v.version DESC`);
   const rows = await db.query<{ model_id: bigint; version: number }>`
     SELECT v.model_id, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
-    WHERE ${and(where)} ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
+    WHERE ${where.sql()} ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
   const { ids: keys, nextPageToken } = idPage(rows, offset, q.maxResults, (r) => ({ modelId: r.model_id, version: Number(r.version) }));
   return { keys, ...(nextPageToken ? { nextPageToken } : {}) };
 }

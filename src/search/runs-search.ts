@@ -6,7 +6,7 @@ import { parseExperimentId } from '../lib/ids';
 import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, type OrderClause, parseFilter, parseOrderBy } from './filter-parser';
-import { and, checkMaxResults, idPage, compare, direction, expectNumber, expectString, scopeSql, STRING_OPS } from './sql';
+import { checkMaxResults, columnsByKey, compare, Conditions, direction, expectNumber, expectString, idPage, keyList, scopeSql, STRING_OPS } from './sql';
 
 export interface SearchRunsQuery {
   experimentIds: string[];
@@ -18,7 +18,7 @@ export interface SearchRunsQuery {
 }
 
 // Attribute names and their aliases (mlflow-api.md §4.1) → runs columns.
-const STRING_ATTRS: Record<string, string> = {
+const STRING_ATTRS = columnsByKey({
   run_id: 'r.id',
   run_name: 'r.name',
   'run name': 'r.name',
@@ -27,17 +27,19 @@ const STRING_ATTRS: Record<string, string> = {
   status: 'r.status',
   user_id: 'r.user_id',
   artifact_uri: 'r.artifact_uri',
-};
-const NUMERIC_ATTRS: Record<string, string> = {
+});
+const NUMERIC_ATTRS = columnsByKey({
   start_time: 'r.start_time',
   end_time: 'r.end_time',
   created: 'r.start_time',
   Created: 'r.start_time',
-};
+});
+const invalidAttribute = (key: string) =>
+  invalidParameter(`Invalid attribute key '${key}' specified. Valid keys are ${keyList([...STRING_ATTRS.keys(), ...NUMERIC_ATTRS.keys()])}.`);
 
 const KEYED_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'run_tags' } as const;
 type KeyedEntity = keyof typeof KEYED_TABLES;
-const isKeyed = (entity: string): entity is KeyedEntity => entity in KEYED_TABLES;
+const isKeyed = (entity: string): entity is KeyedEntity => Object.hasOwn(KEYED_TABLES, entity);
 
 /** The order_by joins, by entity and key: a filter on the same key reads the joined row. */
 type JoinedKeys = Map<string, Prisma.Sql>;
@@ -57,14 +59,15 @@ function keyedCondition(c: Comparison & { entity: KeyedEntity }, t: Prisma.Sql):
   return compare(Prisma.sql`${t}.value`, c.comparator, c.value);
 }
 
-function runCondition(c: Comparison, joined: JoinedKeys): Prisma.Sql {
+/** Adds the condition of one filter comparison to `where`. */
+function runCondition(c: Comparison, joined: JoinedKeys, where: Conditions): void {
   if (isKeyed(c.entity)) {
     const keyed = c as Comparison & { entity: KeyedEntity };
     // Ordered by the same key: that LEFT JOIN already holds the row, so no second lookup.
     const alias = joined.get(joinedKey(keyed.entity, c.key));
-    if (alias) return keyedCondition(keyed, alias);
+    if (alias) return where.add(keyedCondition(keyed, alias));
     const table = Prisma.raw(KEYED_TABLES[keyed.entity]);
-    return Prisma.sql`EXISTS (SELECT 1 FROM ${table} k WHERE k.run_id = r.id AND k.key = ${c.key} AND ${keyedCondition(keyed, Prisma.raw('k'))})`;
+    return where.exists(Prisma.sql`SELECT 1 FROM ${table} k WHERE k.run_id = r.id AND k.key = ${c.key} AND ${keyedCondition(keyed, Prisma.raw('k'))}`);
   }
   switch (c.entity) {
     case 'dataset': {
@@ -76,24 +79,24 @@ function runCondition(c: Comparison, joined: JoinedKeys): Prisma.Sql {
         column === null
           ? Prisma.sql`EXISTS (SELECT 1 FROM jsonb_array_elements(i.tags) AS it WHERE it->>'key' = 'mlflow.data.context' AND ${compare(Prisma.sql`(it->>'value')`, c.comparator, c.value)})`
           : compare(column, c.comparator, c.value);
-      return Prisma.sql`EXISTS (SELECT 1 FROM run_dataset_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = r.id AND ${cond})`;
+      return where.exists(Prisma.sql`SELECT 1 FROM run_dataset_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = r.id AND ${cond}`);
     }
     case 'attribute': {
-      const str = STRING_ATTRS[c.key];
+      const str = STRING_ATTRS.get(c.key);
       if (str) {
         expectString(c, 'attribute', str === 'r.id' ? [...STRING_OPS, 'IN', 'NOT IN'] : STRING_OPS);
-        return compare(Prisma.raw(str), c.comparator, c.value);
+        return where.add(compare(Prisma.raw(str), c.comparator, c.value));
       }
-      const num = NUMERIC_ATTRS[c.key];
+      const num = NUMERIC_ATTRS.get(c.key);
       if (num) {
         expectNumber(c, 'attribute');
-        return compare(Prisma.raw(num), c.comparator, c.value, 'bigint');
+        return where.add(compare(Prisma.raw(num), c.comparator, c.value, 'bigint'));
       }
-      throw invalidParameter(
-        `Invalid attribute key '${c.key}' specified. Valid keys are ${[...Object.keys(STRING_ATTRS), ...Object.keys(NUMERIC_ATTRS)].join(', ')}.`,
-      );
+      throw invalidAttribute(c.key);
     }
   }
+  // The parser makes no other entities; refuse rather than return no condition at all.
+  throw invalidParameter(`Invalid entity type '${String(c.entity)}' for runs.`);
 }
 
 // Columns that are never NULL sort without NULLS LAST, so the runs indexes can produce the order.
@@ -111,8 +114,8 @@ function runOrder(o: OrderClause, i: number): { join?: Prisma.Sql; joined?: [str
     };
   }
   if (o.entity === 'attribute') {
-    const column = STRING_ATTRS[o.key] ?? NUMERIC_ATTRS[o.key];
-    if (!column) throw invalidParameter(`Invalid order_by attribute '${o.key}'.`);
+    const column = STRING_ATTRS.get(o.key) ?? NUMERIC_ATTRS.get(o.key);
+    if (!column) throw invalidAttribute(o.key);
     return { term: Prisma.sql`${Prisma.raw(column)} ${dir}${Prisma.raw(NOT_NULL.has(column) ? '' : ' NULLS LAST')}` };
   }
   throw invalidParameter(`Invalid order_by entity '${o.entity}'; order by attributes, metrics, params or tags.`);
@@ -126,16 +129,16 @@ export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: nu
   // (experiment_id, lifecycle_stage, start_time, id) index in order.
   const inExperiments =
     experimentIds.length === 1 ? Prisma.sql`r.experiment_id = ${experimentIds[0]}` : Prisma.sql`r.experiment_id = ANY(${experimentIds}::bigint[])`;
-  const where: Prisma.Sql[] = [inExperiments, scopeSql(scope, Prisma.sql`r.experiment_id`)];
-  if (q.runViewType === 'ACTIVE_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'active'`);
-  if (q.runViewType === 'DELETED_ONLY') where.push(Prisma.sql`r.lifecycle_stage = 'deleted'`);
+  const where = new Conditions([inExperiments, scopeSql(scope, Prisma.sql`r.experiment_id`)]);
+  if (q.runViewType === 'ACTIVE_ONLY') where.add(Prisma.sql`r.lifecycle_stage = 'active'`);
+  if (q.runViewType === 'DELETED_ONLY') where.add(Prisma.sql`r.lifecycle_stage = 'deleted'`);
   const orders = parseOrderBy(q.orderBy).map(runOrder);
   const joined: JoinedKeys = new Map(orders.flatMap((o) => (o.joined ? [o.joined] : [])));
-  where.push(...parseFilter(q.filter).map((c) => runCondition(c, joined)));
+  for (const c of parseFilter(q.filter)) runCondition(c, joined, where);
   const joins = orders.flatMap((o) => (o.join ? [o.join] : []));
   const order = [...orders.map((o) => o.term), Prisma.sql`r.start_time DESC`, Prisma.sql`r.id ASC`];
   return Prisma.sql`
-    SELECT r.id FROM runs r ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty} WHERE ${and(where)}
+    SELECT r.id FROM runs r ${joins.length > 0 ? Prisma.join(joins, ' ') : Prisma.empty} WHERE ${where.sql()}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
 }
 

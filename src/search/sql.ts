@@ -11,11 +11,12 @@ export type NumericType = 'float8' | 'bigint';
 
 /**
  * A number as a bind parameter of the column's type. Numbers travel as text because Prisma rounds
- * number parameters to 15 significant digits; a fractional value against a bigint column is
- * compared as numeric.
+ * number parameters to 15 significant digits. Against a bigint column, a fraction or an integer
+ * beyond 2^53 (`1e21`, `99999999999999999999`, `1e309` = Infinity, none of which casts to bigint)
+ * is compared as numeric, so it gives the true answer instead of a cast error; float8 takes them all.
  */
 export function numberParam(value: number, type: NumericType): Prisma.Sql {
-  const cast = type === 'bigint' && !Number.isInteger(value) ? 'numeric' : type;
+  const cast = type === 'bigint' && !Number.isSafeInteger(value) ? 'numeric' : type;
   return Prisma.sql`${String(value)}::${Prisma.raw(cast)}`;
 }
 
@@ -35,12 +36,82 @@ export function compare(column: Prisma.Sql, comparator: Comparator, value: Value
   }
 }
 
+/**
+ * Columns by attribute key, as a Map: a key from a request (`constructor`, `__proto__`, `toString`)
+ * must never find a member of Object.prototype, as it would in an object literal.
+ */
+export const columnsByKey = (columns: Record<string, string>): ReadonlyMap<string, string> => new Map(Object.entries(columns));
+
+/** `a, b, c` for error messages. */
+export const keyList = (keys: Iterable<string>): string => [...keys].join(', ');
+
+/** How many EXISTS subqueries of one search stay open to PostgreSQL's join planning (see Conditions). */
+export const JOINABLE_EXISTS = 3;
+
+const OFFSET_0 = Prisma.sql` OFFSET 0`;
+
+/**
+ * The WHERE conditions of one search, where each metric, param or tag comparison is an EXISTS
+ * subquery on its table's (id, key) primary key.
+ *
+ * PostgreSQL turns every top-level EXISTS into a semi-join and then searches the join orders of all
+ * of them, which grows exponentially: on PostgreSQL 15 with 5 runs, 4 tag comparisons planned in
+ * 13 ms, 8 in 0.5 s, 20 in 4 s, and 300 took 93 s through the API. So only the first
+ * JOINABLE_EXISTS stay plain (the planner may still start from a selective (key, value) index), and
+ * the rest go, in filter order, into one `CASE WHEN ... THEN TRUE ELSE FALSE END`, which the
+ * planner neither pulls up nor splits: one filter of selectivity 0.5 whose subqueries each probe the
+ * primary key of a candidate row, stopping at the first that fails. Planning and execution are then
+ * linear in the number of comparisons. As separate filters, each would count 0.5 and 30 of them
+ * estimate one row, on which the planner built a nested loop that took 78 s on 20,000 runs; and
+ * `OFFSET 0` keeps each one correlated, where PostgreSQL could otherwise hash every run with that
+ * key in the whole database for each comparison.
+ */
+export class Conditions {
+  private readonly plain: Prisma.Sql[];
+  private readonly deferred: Prisma.Sql[] = [];
+  private joinable = JOINABLE_EXISTS;
+
+  constructor(initial: Prisma.Sql[] = []) {
+    this.plain = [...initial];
+  }
+
+  add(condition: Prisma.Sql): void {
+    this.plain.push(condition);
+  }
+
+  exists(subquery: Prisma.Sql): void {
+    this.subquery((fence) => Prisma.sql`EXISTS (${subquery}${fence})`);
+  }
+
+  notExists(subquery: Prisma.Sql): void {
+    this.subquery((fence) => Prisma.sql`NOT EXISTS (${subquery}${fence})`);
+  }
+
+  /** All the conditions joined by AND (TRUE for none). */
+  sql(): Prisma.Sql {
+    if (this.deferred.length === 0) return and(this.plain);
+    return and([...this.plain, Prisma.sql`CASE WHEN ${and(this.deferred)} THEN TRUE ELSE FALSE END`]);
+  }
+
+  private subquery(condition: (fence: Prisma.Sql) => Prisma.Sql): void {
+    if (this.joinable > 0) {
+      this.joinable--;
+      this.plain.push(condition(Prisma.empty));
+    } else {
+      this.deferred.push(condition(OFFSET_0));
+    }
+  }
+}
+
+/** A filter value as the message shows it: `1e+21` and `Infinity` as numbers, not JSON's `null`. */
+const shown = (value: Value): string => (typeof value === 'number' ? String(value) : JSON.stringify(value));
+
 export function expectString(c: Comparison, what: string, ops: readonly Comparator[] = STRING_OPS): void {
   if (!ops.includes(c.comparator)) {
     throw invalidParameter(`Invalid comparator '${c.comparator}' for ${what} '${c.key}'; use one of ${ops.join(', ')}.`);
   }
   if ((c.comparator === 'IN' || c.comparator === 'NOT IN') !== Array.isArray(c.value) || (!Array.isArray(c.value) && typeof c.value !== 'string')) {
-    throw invalidParameter(`Invalid value ${JSON.stringify(c.value)} for ${what} '${c.key}': expected a quoted string.`);
+    throw invalidParameter(`Invalid value ${shown(c.value)} for ${what} '${c.key}': expected a quoted string.`);
   }
 }
 
@@ -49,7 +120,7 @@ export function expectNumber(c: Comparison, what: string): void {
     throw invalidParameter(`Invalid comparator '${c.comparator}' for ${what} '${c.key}'; use one of ${NUMERIC_OPS.join(', ')}.`);
   }
   if (typeof c.value !== 'number') {
-    throw invalidParameter(`Invalid value ${JSON.stringify(c.value)} for ${what} '${c.key}': expected a number.`);
+    throw invalidParameter(`Invalid value ${shown(c.value)} for ${what} '${c.key}': expected a number.`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { parseFilter, parseOrderBy } from '../../src/search/filter-parser';
+import { FILTER_LIMITS, parseFilter, parseOrderBy } from '../../src/search/filter-parser';
 
 describe('parseFilter', () => {
   it('parses comparisons joined by AND with entity aliases', () => {
@@ -42,6 +42,67 @@ describe('parseFilter', () => {
     ["bogus.a = 'x'", "Invalid entity type 'bogus'"],
   ])('rejects %s with INVALID_PARAMETER_VALUE', (filter, message) => {
     expect(() => parseFilter(filter)).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining(message) }));
+  });
+});
+
+describe('names of Object.prototype (issue 12)', () => {
+  const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+  const invalidEntity = (k: string) =>
+    expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: `Invalid entity type '${k}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']` });
+
+  it.each(names)('refuses %s as an entity type, in filters and order_by', (k) => {
+    expect(() => parseFilter(`${k}.x = 1`)).toThrow(invalidEntity(k));
+    expect(() => parseFilter(`${k}.\`x y\` = 'a'`)).toThrow(invalidEntity(k));
+    expect(() => parseFilter(`metrics.a > 1 AND ${k.toUpperCase()}.x = 1`)).toThrow(invalidEntity(k.toUpperCase()));
+    expect(() => parseOrderBy([`${k}.x DESC`])).toThrow(invalidEntity(k));
+  });
+
+  it.each(names)('reads %s as a plain key, for the endpoint to accept or refuse', (k) => {
+    expect(parseFilter(`${k} = 'x' AND tags.${k} = 'y'`)).toEqual([
+      { entity: 'attribute', key: k, comparator: '=', value: 'x' },
+      { entity: 'tag', key: k, comparator: '=', value: 'y' },
+    ]);
+    expect(parseOrderBy([k])).toEqual([{ entity: 'attribute', key: k, ascending: true }]);
+  });
+});
+
+describe('filter caps (issue 13)', () => {
+  const comparisons = (n: number) => Array.from({ length: n }, (_, k) => `tags.t${k} = 'v'`).join(' AND ');
+
+  it(`accepts ${FILTER_LIMITS.maxComparisons} comparisons and refuses one more, naming the cap`, () => {
+    expect(parseFilter(comparisons(FILTER_LIMITS.maxComparisons))).toHaveLength(FILTER_LIMITS.maxComparisons);
+    expect(() => parseFilter(comparisons(FILTER_LIMITS.maxComparisons + 1))).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_PARAMETER_VALUE',
+        message: `Invalid filter: it has more than ${FILTER_LIMITS.maxComparisons} comparisons; at most ${FILTER_LIMITS.maxComparisons} may be joined by AND in one filter.`,
+      }),
+    );
+  });
+
+  it(`accepts ${FILTER_LIMITS.maxLength} characters and refuses longer filters before tokenizing them`, () => {
+    const value = (n: number) => 'x'.repeat(n - "tags.a = ''".length);
+    expect(parseFilter(`tags.a = '${value(FILTER_LIMITS.maxLength)}'`)).toHaveLength(1);
+    const tooLong = `tags.a = '${'x'.repeat(FILTER_LIMITS.maxLength)}`; // unterminated: never tokenized
+    expect(() => parseFilter(tooLong)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_PARAMETER_VALUE',
+        message: `Invalid filter: the filter is ${tooLong.length} characters long; the maximum is ${FILTER_LIMITS.maxLength} characters.`,
+      }),
+    );
+  });
+
+  it('parses an IN list of 2,500 run ids within the length cap', () => {
+    const ids = Array.from({ length: 2500 }, (_, i) => `'${i.toString(16).padStart(32, '0')}'`);
+    const [c] = parseFilter(`attributes.run_id IN (${ids.join(',')})`);
+    expect(c?.value).toHaveLength(2500);
+  });
+
+  it('reads numbers beyond the range of a double or a bigint as numbers', () => {
+    expect(parseFilter('metrics.a > 1e309 AND start_time < 99999999999999999999 AND metrics.b > -1e309')).toEqual([
+      { entity: 'metric', key: 'a', comparator: '>', value: Infinity },
+      { entity: 'attribute', key: 'start_time', comparator: '<', value: 1e20 },
+      { entity: 'metric', key: 'b', comparator: '>', value: -Infinity },
+    ]);
   });
 });
 
