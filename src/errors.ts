@@ -32,15 +32,18 @@ export function statusForCode(code: ErrorCode): number {
 /** The one error type of the service; the error handler renders it as {error_code, message}. */
 export class RegistryError extends Error {
   readonly status: number;
+  /** Sent as Retry-After: MLflow's client honours it when it retries a 503 or 429. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { status?: number; cause?: unknown } = {},
+    options: { status?: number; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'RegistryError';
     this.status = options.status ?? statusForCode(code);
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -1,13 +1,10 @@
 import { Prisma } from '@prisma/client';
+import { databaseFailureOf } from './database-errors';
 
-/** A unique-constraint violation, from a model query (P2002) or a raw query (SQLSTATE 23505). */
+/** A unique-constraint violation: from a model query (P2002), a raw query (P2010 with SQLSTATE 23505) or pg. */
 export function isUniqueViolation(err: unknown): boolean {
-  if (err instanceof Prisma.PrismaClientKnownRequestError) {
-    if (err.code === 'P2002') return true;
-    const meta = err.meta as { code?: string; driverAdapterError?: { cause?: { originalCode?: string; kind?: string } } } | undefined;
-    return meta?.code === '23505' || meta?.driverAdapterError?.cause?.originalCode === '23505' || meta?.driverAdapterError?.cause?.kind === 'UniqueConstraintViolation';
-  }
-  return false;
+  const f = databaseFailureOf(err);
+  return f !== undefined && (f.prismaCode === 'P2002' || f.sqlstate === '23505' || f.kind === 'UniqueConstraintViolation');
 }
 
 /** "Record to update/delete does not exist" from a model query. */

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { RegistryError } from '../errors';
+import { refuseUnstorableText } from './validate';
 
 /** MLflow's caps (mlflow-api.md §3.4), in one place. */
 export const LIMITS = {
@@ -39,16 +40,54 @@ export const LIMITS = {
   orderByTerms: 100,
 } as const;
 
-/** JSON bodies for every method (DELETE carries JSON in MLflow); the size cap is configurable. */
+const BACKSLASH_U = Buffer.from('\\u');
+
+/**
+ * Whether raw JSON has an escape that may spell text PostgreSQL cannot store: \u0000, or a
+ * surrogate \uD800-\uDFFF (raw bytes cannot: NUL is invalid JSON and bad UTF-8 decodes to U+FFFD).
+ * Most bodies have neither, and their parsed values are never walked.
+ */
+function mayHoldUnstorableText(buf: Buffer): boolean {
+  for (let i = buf.indexOf(BACKSLASH_U); i !== -1; i = buf.indexOf(BACKSLASH_U, i + 2)) {
+    const a = buf[i + 2]! | 0x20; // lower case
+    const b = buf[i + 3]! | 0x20;
+    if (a === 0x30 && b === 0x30 && buf[i + 4] === 0x30 && buf[i + 5] === 0x30) return true; // 0000
+    if (a === 0x64 && ((b >= 0x38 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return true; // d8-df
+  }
+  return false;
+}
+
+/** Requests whose raw body mayHoldUnstorableText: set in verify, read when the body is parsed. */
+const toWalk = new WeakSet<Request>();
+
+/**
+ * JSON bodies for every method (DELETE carries JSON in MLflow); the size cap is configurable, and
+ * counts the decoded bytes of a gzip, deflate or br body (body-parser inflates them; invalid ones
+ * and other encodings are refused in error-handler.ts). Text PostgreSQL cannot store is refused here.
+ */
 export function jsonBody(limitBytes: number) {
-  return express.json({
+  const parse = express.json({
     limit: limitBytes,
     type: () => true,
     strict: false,
     verify: (req: Request, _res, buf: Buffer) => {
       req.bodyBytes = buf.length;
+      if (mayHoldUnstorableText(buf)) toWalk.add(req);
     },
   });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    parse(req, res, (err?: unknown) => {
+      if (err === undefined && toWalk.delete(req)) {
+        try {
+          refuseUnstorableText(req.body);
+        } catch (refused) {
+          next(refused);
+          return;
+        }
+      }
+      next(err);
+    });
+  };
 }
 
 /** MLflow answers POST/PUT without application/json with this 400 (mlflow-api.md §0). */

@@ -49,5 +49,58 @@ export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.outp
   const body: unknown = req.body;
   const useBody =
     Object.keys(query).length === 0 && typeof body === 'object' && body !== null && !Array.isArray(body);
+  if (!useBody) refuseUnstorableText(query);
   return parseWith(schema, useBody ? body : query);
+}
+
+// eslint-disable-next-line no-control-regex
+const NUL_OR_SURROGATE = /[\u0000\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorable(s: string): string | undefined {
+  if (!NUL_OR_SURROGATE.test(s)) return undefined;
+  if (s.includes('\u0000')) return 'must not contain the NUL character (\\u0000)';
+  return LONE_SURROGATE.test(s) ? 'must be valid Unicode text, without a lone UTF-16 surrogate' : undefined;
+}
+
+interface Visit {
+  value: unknown;
+  key: string | undefined;
+  parent: Visit | undefined;
+}
+
+function pathOf(v: Visit): string {
+  const parts: string[] = [];
+  for (let at: Visit | undefined = v; at?.key !== undefined; at = at.parent) parts.push(at.key);
+  return parts.reverse().join('.');
+}
+
+/**
+ * Refuses text PostgreSQL cannot store, in every string and key of a parsed body or query, naming
+ * the field: NUL (PostgreSQL's text has none) and lone UTF-16 surrogates (JSON's "\ud800", no
+ * Unicode at all: pg would store U+FFFD instead, Prisma refuses it). Iterative, for bodies nested
+ * deeper than the stack.
+ */
+export function refuseUnstorableText(data: unknown): void {
+  const stack: Visit[] = [{ value: data, key: undefined, parent: undefined }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    const { value } = visit;
+    let problem: string | undefined;
+    if (typeof value === 'string') problem = unstorable(value);
+    else if (typeof value === 'object' && value !== null) {
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        const child: Visit = { value: (value as Record<string, unknown>)[key], key, parent: visit };
+        const keyProblem = unstorable(key);
+        if (keyProblem) throw unstorableError(child, key, keyProblem);
+        stack.push(child);
+      }
+    }
+    if (problem) throw unstorableError(visit, value as string, problem);
+  }
+}
+
+function unstorableError(at: Visit, text: string, problem: string): RegistryError {
+  return new RegistryError('INVALID_PARAMETER_VALUE', `Invalid value '${shown(text)}' for parameter '${shown(pathOf(at)) || 'request'}' supplied: ${problem}`);
 }

@@ -30,8 +30,12 @@ export interface ApiClient {
 }
 
 /** A real container and app on this test file's own database and S3 bucket. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { /** Where the app connects instead (e.g. through a proxy), given its database's URL. */ connectVia?: (url: string) => string } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
+  const connectUrl = options.connectVia?.(db.url) ?? db.url;
   const bucket = `t${Math.random().toString(36).slice(2, 12)}`;
   const dataDir = `/tmp/registry-test-${bucket}`;
   const config = loadConfig({
@@ -40,7 +44,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     JWT_AUDIENCE: TEST_AUDIENCE,
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    DATABASE_URL: db.url,
+    DATABASE_URL: connectUrl,
     DATABASE_POOL_SIZE: '5',
     S3_ENDPOINT: `http://127.0.0.1:${TEST_ENV.s3Port()}`,
     S3_BUCKET: bucket,
@@ -48,7 +52,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     S3_SECRET_KEY: 'S3RVER',
     ...env,
   });
-  const container = await createContainer(config, createLogger(config.logLevel), { databaseUrl: db.url });
+  const container = await createContainer(config, createLogger(config.logLevel), { databaseUrl: connectUrl });
   const app = createApp(container);
   const server = await new Promise<Server>((resolve) => {
     const s = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(s));

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import multer, { type StorageEngine } from 'multer';
 import type { Config } from '../../config';
-import { invalidParameter } from '../../errors';
+import { invalidParameter, RegistryError } from '../../errors';
 import type { FormUpload, StoredFile } from './artifacts.service';
 
 /** Form fields that name the target directory (MLflow's word is artifact_path). */
@@ -15,6 +15,16 @@ function directoryField(body: unknown): string | undefined {
     if (v !== undefined) throw invalidParameter(`Send the form field '${name}' once, as text.`);
   }
   return undefined;
+}
+
+/** busboy's words for a body that is not multipart/form-data after all, and the request stream's for one cut short. */
+const MALFORMED =
+  /^(Multipart: Boundary not found|Malformed part header|Malformed content type|Missing Content-Type|Unexpected end of (form|file)|Unsupported content type: |Request (aborted|closed|error)$)/;
+
+/** A broken body is the client's error (400), not ours: busboy and the request report it as a plain Error. */
+function malformedBody(err: unknown): RegistryError | undefined {
+  if (err instanceof RegistryError || !(err instanceof Error) || err.name === 'MulterError' || !MALFORMED.test(err.message)) return undefined;
+  return invalidParameter(`Malformed multipart/form-data body: ${err.message}.`);
 }
 
 /**
@@ -65,7 +75,7 @@ export async function receiveFormUpload(
     },
   }).any();
   await new Promise<void>((resolve, reject) => {
-    middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve()));
+    middleware(req, res, (err?: unknown) => (err ? reject(malformedBody(err) ?? err) : resolve()));
   });
   if (stored.length === 0) {
     throw invalidParameter("No files in the upload; send each file as a form field, e.g. -F file=@model.onnx.");

@@ -32,7 +32,12 @@ export function parseSelector(selector: string): VersionSelector {
     if (selector.length === 1) throw invalidParameter("Empty alias in selector '@'.");
     return { alias: selector.slice(1) };
   }
-  if (/^\d+$/.test(selector)) return { version: Number(selector) };
+  if (/^\d+$/.test(selector)) {
+    const version = Number(selector);
+    // Versions are int4 (model_versions.version): a larger number names none, and PostgreSQL would refuse it.
+    if (version > 2_147_483_647) throw invalidParameter(`Invalid version '${shown(selector)}' in the selector: versions are integers up to 2147483647.`);
+    return { version };
+  }
   if (selector.toLowerCase() === 'latest') return { latest: true };
   return { stage: selector };
 }
