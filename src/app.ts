@@ -4,6 +4,7 @@ import type { Container } from './container';
 import { authenticate } from './http/authenticate';
 import { endpointNotFound, errorHandler } from './http/error-handler';
 import { mlflowRouter } from './http/mlflow-router';
+import { readyRoute } from './http/readiness';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { servingRoutes } from './modules/serving/serving.routes';
 import { artifactsProxyRoutes } from './modules/artifacts/artifacts.routes';
@@ -55,10 +56,12 @@ export function createApp(c: Container): Express {
   // Serving first: its multipart upload must reach multer before the audit router's JSON body parser.
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], servingRoutes(c), auditRoutes(c));
   app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], artifactsProxyRoutes(c));
-  // After the API, so that API requests do not pass these two layers.
+  // After the API, so that API requests do not pass these layers. /health: the process answers
+  // (liveness); /ready: it can serve requests (database, migrations, artifact store), README "Operations".
   app.get('/health', (_req, res) => {
     res.type('text/plain').send('OK');
   });
+  app.get('/ready', readyRoute(c.readiness));
   app.get('/version', (_req, res) => {
     res.type('text/plain').send(version);
   });

@@ -62,6 +62,7 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional()),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   REGISTERED_MODEL_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   REGISTERED_MODEL_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(86_400_000).default(30_000),
   REGISTERED_MODEL_CACHE_MAX_BYTES: z.coerce.number().int().min(1).default(64 * 1024 * 1024),
@@ -99,6 +100,12 @@ const EnvSchema = z.object({
   MAX_UPLOAD_FIELD_BYTES: bytes(64 * 1024),
   TRUST_PROXY: bool,
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  // Robustness (README "Operations"): request timeouts, shutdown, readiness.
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(20_000),
+  HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
+  HTTP_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
 });
 
 export type PermissionLevelName = (typeof LEVELS)[number];
@@ -109,6 +116,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** PostgreSQL's statement_timeout on the API's connections; 0 turns it off. */
+  databaseStatementTimeoutMs: number;
   /** Registered models kept in memory for registered-models/get; 0 turns the cache off. */
   registeredModelCacheSize: number;
   /** The cache serves nothing read longer ago than this. */
@@ -148,6 +157,18 @@ export interface Config {
   trustProxy: boolean;
   /** HTTP worker processes sharing the port (node:cluster). */
   workers: number;
+  http: {
+    /** Time a client has to send the request headers. */
+    headersTimeoutMs: number;
+    /** Time a client has to send the body, after the headers, on every route but uploads; 0: unbounded. */
+    bodyTimeoutMs: number;
+    /** Uploads and downloads: how long no byte may move either way before the connection is cut; 0: never. */
+    streamIdleTimeoutMs: number;
+  };
+  /** On SIGTERM/SIGINT, how long requests in flight may take to finish. */
+  shutdownGraceMs: number;
+  /** Bound on each check of /ready. */
+  readyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -195,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     registeredModelCacheSize: e.REGISTERED_MODEL_CACHE_SIZE,
     registeredModelCacheMaxAgeMs: e.REGISTERED_MODEL_CACHE_MAX_AGE_MS,
     registeredModelCacheMaxBytes: e.REGISTERED_MODEL_CACHE_MAX_BYTES,
@@ -228,5 +250,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: e.TRUST_PROXY,
     workers: e.WORKERS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,
+      streamIdleTimeoutMs: e.HTTP_STREAM_IDLE_TIMEOUT_MS,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    readyTimeoutMs: e.READY_TIMEOUT_MS,
   });
 }

@@ -32,6 +32,9 @@ import { searchModelVersionKeys, searchRegisteredModelIds } from './search/regis
 import { createArtifactStore } from './storage/create-artifact-store';
 import { ArtifactAccess } from './modules/artifacts/artifact-access';
 import { ArtifactsService } from './modules/artifacts/artifacts.service';
+import { MIGRATIONS_DIR } from './db/migrate';
+import { checkDirectoryWritable, queryAppliedMigrations, Readiness, shippedMigrations } from './http/readiness';
+import { LocalArtifactStore } from './storage/local-artifact-store';
 
 /** The composition root: the one place that builds and wires every dependency. */
 export interface Container {
@@ -56,6 +59,8 @@ export interface Container {
   beginRegistryWrite(): () => void;
   /** The LISTEN connection that keeps the registered-model cache fresh (absent when it is off). */
   registryChanges?: ChangeFeed;
+  /** What /ready reports; main.ts marks it shutting down. */
+  readiness: Readiness;
   dispose(): Promise<void>;
 }
 
@@ -68,7 +73,7 @@ export interface ContainerOptions {
 
 export async function createContainer(config: Config, logger: Logger, options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
-  const database = createDatabase(options.databaseUrl, config.databasePoolSize);
+  const database = createDatabase(options.databaseUrl, config.databasePoolSize, config.databaseStatementTimeoutMs);
   const prisma = database.prisma;
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
@@ -100,6 +105,18 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope));
   const serving = new ServingService(modelVersions, registeredModels, permissions, artifactStore, config.limits.uploadBytes);
   const artifacts = new ArtifactsService(artifactStore, new ArtifactAccess(experiments, runs, permissions), runs, config.limits);
+  const expectedMigrations = await shippedMigrations(MIGRATIONS_DIR);
+  const readiness = new Readiness(
+    {
+      appliedMigrations: () => queryAppliedMigrations(options.databaseUrl, config.readyTimeoutMs),
+      expectedMigrations,
+      // S3: the bucket answers (init() is a HEAD on it when it exists); local: the directory is writable.
+      artifactStore: () => (artifactStore instanceof LocalArtifactStore ? checkDirectoryWritable(artifactStore.root) : artifactStore.init()),
+      artifactStoreKind: artifactStore.kind,
+    },
+    config.readyTimeoutMs,
+    logger,
+  );
   return {
     config,
     logger,
@@ -120,10 +137,13 @@ export async function createContainer(config: Config, logger: Logger, options: C
     artifacts,
     beginRegistryWrite: () => modelCache.beginWrite(),
     registryChanges,
+    readiness,
     async dispose() {
-      await registryChanges?.close();
-      await artifactStore.close();
-      await database.close();
+      readiness.shuttingDown = true;
+      // Side by side: one that fails or hangs (a database already gone) keeps none of the others open.
+      const results = await Promise.allSettled([registryChanges?.close(), artifactStore.close(), database.close()]);
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
   };
 }

@@ -35,6 +35,38 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async close(): Promise<void> {}
 
+  /**
+   * Removes the temp files of uploads that an earlier process left behind (killed, or cut at the
+   * end of its shutdown grace), and the directories only they kept. Only files last written before
+   * `before`: uploads that started since (this process's, its workers') are newer. Run by main.ts
+   * at start. Resolves with the number of files removed.
+   */
+  async removeStaleUploads(before: Date): Promise<number> {
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return;
+        throw err;
+      }
+      for (const d of entries) {
+        const p = path.join(dir, d.name);
+        if (d.isDirectory()) await visit(p);
+        else if (d.isFile() && d.name.startsWith(TEMP_NAME_PREFIX)) {
+          const s = await fs.stat(p).catch(() => undefined);
+          if (!s || s.mtimeMs >= before.getTime()) continue;
+          await fs.rm(p, { force: true });
+          removed++;
+          await this.pruneEmptyParents(path.relative(this.root, p).split(path.sep).join('/'));
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
   /** Absolute path of a key; keys come from artifactKey(), this re-checks containment anyway. */
   private pathOf(key: string): string {
     const p = key === '' ? this.root : path.join(this.root, ...key.split('/'));

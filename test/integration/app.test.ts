@@ -15,6 +15,11 @@ describe('service basics', () => {
     expect(v.text).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('answers /ready without a token, naming what it checked', async () => {
+    const res = await t.http.get('/ready').expect(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { database: 'ok', migrations: expect.stringMatching(/^ok/), artifact_store: 'ok (s3)' } });
+  });
+
   it('answers an unknown API path with ENDPOINT_NOT_FOUND in MLflow error format', async () => {
     const res = await t.as().get('/api/2.0/mlflow/no-such-thing').expect(404);
     expect(res.body).toEqual({ error_code: 'ENDPOINT_NOT_FOUND', message: expect.any(String) });

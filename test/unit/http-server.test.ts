@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express from 'express';
 import request from 'supertest';
-import { createHttpServer } from '../../src/http/http-server';
+import { createHttpServer, isStreamingRoute } from '../../src/http/http-server';
 
 describe('createHttpServer', () => {
   let server: Server;
@@ -43,5 +43,36 @@ describe('createHttpServer', () => {
     const res = await request(server).post('/echo').send({ a: [1, 2] }).expect(200);
     expect(res.body).toEqual({ body: { a: [1, 2] }, path: '/echo', ip: 'string', principal: 'someone', own: true });
     expect(res.headers['content-type']).toMatch(/^application\/json/);
+  });
+});
+
+describe('isStreamingRoute', () => {
+  // Uploads and downloads: no body deadline (HTTP_BODY_TIMEOUT_MS), an idle timeout instead.
+  it.each([
+    ['PUT', '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.bin'],
+    ['GET', '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.bin'],
+    ['HEAD', '/ajax-api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.bin'],
+    ['POST', '/api/2.0/mlflow-artifacts/upload?run_id=abc&path=model'],
+    ['POST', '/api/2.0/registry/models/churn/versions?description=x'],
+    ['POST', '/api/2.0/registry/models/a%2Fb/versions'],
+    ['GET', '/api/2.0/registry/models/churn/Production/archive'],
+    ['GET', '/api/2.0/registry/models/churn/@champion/files/MLmodel'],
+    ['GET', '/API/2.0/REGISTRY/models/churn/3/archive?x=1'],
+  ])('%s %s streams', (method, url) => {
+    expect(isStreamingRoute(method, url)).toBe(true);
+  });
+
+  it.each([
+    ['POST', '/api/2.0/mlflow/runs/log-batch'],
+    ['GET', '/api/2.0/mlflow-artifacts/artifacts?path=1/abc'],
+    ['POST', '/api/2.0/mlflow-artifacts/mpu/create/1/abc/artifacts'],
+    ['DELETE', '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.bin'],
+    ['PUT', '/api/2.0/mlflow/artifacts/list'],
+    ['GET', '/api/2.0/registry/models/churn/versions'],
+    ['POST', '/api/2.0/registry/models/churn/versions/extra'],
+    ['GET', '/api/2.0/registry/models/churn/Production/archived'],
+    ['GET', '/api/2.0/registry/audit/models/churn'],
+  ])('%s %s has the body timeout', (method, url) => {
+    expect(isStreamingRoute(method, url)).toBe(false);
   });
 });
