@@ -167,6 +167,24 @@ describe.each([
     expect(leaks).toEqual([]);
   });
 
+  it("finds nothing of the victim's through any search or serving route", async () => {
+    const names = (list: unknown, field: string) => ((list ?? []) as Array<Record<string, unknown>>).map((x) => x[field]);
+    const experiments = await mallory.post(`${API}/experiments/search`, { max_results: 1000, view_type: 'ALL' }).expect(200);
+    expect(names(experiments.body.experiments, 'name')).not.toContain('victim-experiment');
+    const runs = await mallory.post(`${API}/runs/search`, { experiment_ids: [victim.experimentId], run_view_type: 'ALL' });
+    expect(runs.status === 403 || (runs.status === 200 && (runs.body.runs ?? []).length === 0)).toBe(true);
+    const models = await mallory.get(`${API}/registered-models/search`, { max_results: '1000' }).expect(200);
+    expect(names(models.body.registered_models, 'name')).not.toContain(victim.model);
+    const versions = await mallory.get(`${API}/model-versions/search`, { filter: `name = '${victim.model}'` }).expect(200);
+    expect(versions.body.model_versions ?? []).toEqual([]);
+    const logged = await mallory.post(`${API}/logged-models/search`, { experiment_ids: [victim.experimentId] });
+    expect(logged.status === 403 || (logged.status === 200 && (logged.body.models ?? []).length === 0)).toBe(true);
+    for (const selector of ['Production', victim.version, 'latest']) {
+      const file = await t.http.get(`${R}/models/${victim.model}/${selector}/files/MLmodel`).set(bearer(mallory.token));
+      expect([selector, file.status]).toEqual([selector, 403]);
+    }
+  });
+
   it("left the victim's data as it was", async () => {
     const e = await alice.get(`${API}/experiments/get`, { experiment_id: victim.experimentId }).expect(200);
     expect(e.body.experiment.name).toBe('victim-experiment');
