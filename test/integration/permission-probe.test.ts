@@ -185,6 +185,21 @@ describe.each([
     }
   });
 
+  it('keeps grants with the model, not its name, across a rename', async () => {
+    const before = await createModel(alice, uniqueName('renamed'));
+    await alice.post(`${API}/registered-models/permissions/create`, { name: before, username: 'mallory', permission: 'NO_PERMISSIONS' }).expect(200);
+    const after = uniqueName('renamed');
+    await alice.post(`${API}/registered-models/rename`, { name: before, new_name: after }).expect(200);
+    const denied = await mallory.get(`${API}/registered-models/get`, { name: after });
+    expect([denied.status, denied.body.error_code]).toEqual([403, 'PERMISSION_DENIED']);
+    // The old name is free, and a model made under it owes nothing to the renamed one's grants.
+    await createModel(mallory, before);
+    const own = await mallory.get(`${API}/registered-models/get`, { name: before }).expect(200);
+    expect(own.body.registered_model.name).toBe(before);
+    const grants = await alice.get(`${API}/registered-models/permissions/list`, { name: after }).expect(200);
+    expect(JSON.stringify(grants.body)).toContain('NO_PERMISSIONS');
+  });
+
   it("left the victim's data as it was", async () => {
     const e = await alice.get(`${API}/experiments/get`, { experiment_id: victim.experimentId }).expect(200);
     expect(e.body.experiment.name).toBe('victim-experiment');
