@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Container } from './container';
 import { authenticate } from './http/authenticate';
+import { untilClientLeaves } from './lib/client-signal';
 import { endpointNotFound, errorHandler } from './http/error-handler';
 import { mlflowRouter } from './http/mlflow-router';
 import { readyRoute } from './http/readiness';
@@ -13,6 +14,7 @@ import { artifactsProxyRoutes } from './modules/artifacts/artifacts.routes';
 const { version } = require('../package.json') as { version: string };
 
 const API_PREFIXES = ['/api', '/ajax-api'];
+const SEARCH_PATH = /^\/(api|ajax-api)\/2\.0\/mlflow\/(runs|experiments|registered-models|model-versions|logged-models)\/search$/i;
 /** Where requests may change a registered model, its tags, aliases or versions. */
 const REGISTRY_WRITE_PATH = /^\/(api|ajax-api)\/2\.0\/(mlflow\/(registered-models|model-versions)|registry\/models)\//i;
 
@@ -42,6 +44,11 @@ export function createApp(c: Container): Express {
   });
 
   app.use(API_PREFIXES, authenticate(c.tokens));
+  // Searches are the statements that may run long: one whose client left is cancelled (db/sql.ts).
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (SEARCH_PATH.test(req.path)) untilClientLeaves(res, next);
+    else next();
+  });
   // The registered-model cache neither serves nor keeps anything while such a request runs, so a
   // client reads its own writes at once. (Other replicas' writes reach it as notifications.)
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -1,6 +1,8 @@
 import { Prisma } from '@prisma/client';
 import type { Pool, QueryConfig } from 'pg';
 import pg from 'pg';
+import { RegistryError } from '../errors';
+import { clientSignal } from '../lib/client-signal';
 
 /** int8 columns and results come back as bigint, as they do from Prisma's raw queries. */
 const typeParsers = {
@@ -50,7 +52,37 @@ export class SqlExecutor {
 
   /** Rows of a query: `sql.query<Row>\`SELECT ... WHERE id = ${id}\`` or `sql.query<Row>(Prisma.sql\`...\`)`. */
   async query<T>(...input: SqlInput): Promise<T[]> {
+    const signal = this.prepare ? undefined : clientSignal();
+    if (signal) return this.cancellable<T>(this.config(toSql(input)), signal);
     return (await this.pool.query<T & pg.QueryResultRow>(this.config(toSql(input)))).rows;
+  }
+
+  /**
+   * An ad-hoc statement (a search) for a request whose client may leave: when it does, the statement
+   * is cancelled (pg_cancel_backend from another connection) instead of running on, holding a pooled
+   * connection, for an answer nobody reads.
+   */
+  private async cancellable<T>(query: QueryConfig, signal: AbortSignal): Promise<T[]> {
+    if (signal.aborted) throw new RegistryError('CANCELLED', 'The client went away before the query started.');
+    const client = await this.pool.connect();
+    const pid = (client as unknown as { processID: number }).processID;
+    let failed: Error | undefined;
+    const cancel = () => {
+      // The connection is dropped, never reused, so a cancel that arrives late cannot hit another request's statement.
+      failed ??= new Error('cancelled: the client went away');
+      void this.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      return (await client.query<T & pg.QueryResultRow>(query)).rows;
+    } catch (err) {
+      failed ??= err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      // After a failure the connection may be broken (or mid-cancel): the pool drops it and opens another.
+      client.release(failed);
+    }
   }
 
   /** The number of rows a statement changed. */
