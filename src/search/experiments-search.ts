@@ -5,7 +5,7 @@ import { LIMITS } from '../http/limits';
 import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { parseFilter, parseOrderBy } from './filter-parser';
-import { checkMaxResults, columnsByKey, compare, Conditions, direction, expectNumber, expectString, idPage, scopeSql } from './sql';
+import { checkMaxResults, columnsByKey, compare, compareValue, Conditions, direction, expectNumber, expectString, idPage, scopeSql } from './sql';
 
 export interface SearchExperimentsQuery {
   filter?: string;
@@ -35,7 +35,7 @@ export async function searchExperimentIds(
     const num = c.entity === 'attribute' ? NUMERIC_ATTRS.get(c.key) : undefined;
     if (c.entity === 'tag') {
       expectString(c, 'tag');
-      where.exists(Prisma.sql`SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)}`);
+      where.exists(Prisma.sql`SELECT 1 FROM experiment_tags t WHERE t.experiment_id = e.id AND t.key = ${c.key} AND ${compareValue(Prisma.sql`t.value`, c.comparator, c.value)}`);
     } else if (str) {
       expectString(c, 'attribute');
       where.add(compare(Prisma.raw(str), c.comparator, c.value));

@@ -6,7 +6,7 @@ import { decodePageToken } from '../lib/page-token';
 import { IS_PROMPT_TAG } from '../lib/prompts';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, parseFilter, parseOrderBy } from './filter-parser';
-import { checkMaxResults, columnsByKey, compare, Conditions, direction, expectNumber, expectString, idPage, scopeSql, STRING_OPS } from './sql';
+import { checkMaxResults, columnsByKey, compare, compareValue, Conditions, direction, expectNumber, expectString, idPage, scopeSql, STRING_OPS } from './sql';
 
 export interface RegistrySearchQuery {
   filter?: string;
@@ -48,12 +48,12 @@ export async function searchRegisteredModelIds(
   const where = new Conditions([scopeSql(scope, Prisma.sql`rm.id`)]);
   const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
   if (excludePrompts) {
-    where.notExists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true'`);
+    where.notExists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${IS_PROMPT_TAG} AND ${compareValue(Prisma.sql`t.value`, '=', 'true')}`);
   }
   for (const c of conditions) {
     if (c.entity === 'tag') {
       expectString(c, 'tag');
-      where.exists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)}`);
+      where.exists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compareValue(Prisma.sql`t.value`, c.comparator, c.value)}`);
     } else if (c.entity === 'attribute' && c.key === 'name') {
       expectString(c, 'attribute');
       where.add(compare(Prisma.sql`rm.name`, c.comparator, c.value));
@@ -93,13 +93,13 @@ export async function searchModelVersionKeys(
   const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
   if (excludePrompts) {
     // Like MLflow: the versions of a model any of whose versions is tagged as a prompt.
-    where.notExists(Prisma.sql`SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.key = ${IS_PROMPT_TAG} AND t.value = 'true'`);
+    where.notExists(Prisma.sql`SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.key = ${IS_PROMPT_TAG} AND ${compareValue(Prisma.sql`t.value`, '=', 'true')}`);
   }
   for (const c of conditions) {
     if (c.entity === 'tag') {
       expectString(c, 'tag');
       where.exists(
-        Prisma.sql`SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.version = v.version AND t.key = ${c.key} AND ${compare(Prisma.sql`t.value`, c.comparator, c.value)}`,
+        Prisma.sql`SELECT 1 FROM model_version_tags t WHERE t.model_id = v.model_id AND t.version = v.version AND t.key = ${c.key} AND ${compareValue(Prisma.sql`t.value`, c.comparator, c.value)}`,
       );
     } else if (c.entity === 'attribute' && c.key === 'name') {
       expectString(c, 'attribute');

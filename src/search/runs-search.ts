@@ -6,7 +6,7 @@ import { parseExperimentId } from '../lib/ids';
 import { decodePageToken } from '../lib/page-token';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, type OrderClause, parseFilter, parseOrderBy } from './filter-parser';
-import { checkMaxResults, columnsByKey, compare, Conditions, direction, expectNumber, expectString, idPage, keyList, scopeSql, STRING_OPS } from './sql';
+import { checkMaxResults, columnsByKey, compare, compareValue, Conditions, direction, expectNumber, expectString, idPage, keyList, scopeSql, STRING_OPS } from './sql';
 
 export interface SearchRunsQuery {
   experimentIds: string[];
@@ -56,7 +56,7 @@ function keyedCondition(c: Comparison & { entity: KeyedEntity }, t: Prisma.Sql):
     return Prisma.sql`NOT ${t}.is_nan AND ${compare(Prisma.sql`${t}.value`, c.comparator, c.value)}`;
   }
   expectString(c, c.entity);
-  return compare(Prisma.sql`${t}.value`, c.comparator, c.value);
+  return compareValue(Prisma.sql`${t}.value`, c.comparator, c.value);
 }
 
 /** Adds the condition of one filter comparison to `where`. */

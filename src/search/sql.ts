@@ -37,6 +37,30 @@ export function compare(column: Prisma.Sql, comparator: Comparator, value: Value
 }
 
 /**
+ * How many leading characters of a tag or param value the (key, left(value, N)) indexes hold
+ * (prisma/migrations/20261201200000_value_indexes_fit): a whole value of up to 8,000 characters does
+ * not fit a btree entry (2,704 bytes). Must equal the N of those indexes.
+ */
+export const INDEXED_VALUE_CHARS = 200;
+const LEFT_N = Prisma.raw(String(INDEXED_VALUE_CHARS)); // a literal, not a parameter, to match the index
+
+/**
+ * compare() on the value column of a tag or param table, plus, for `=` and IN, the same test on the
+ * value's first INDEXED_VALUE_CHARS characters, which the planner can match to the index on
+ * (key, left(value, N)); the exact comparison stays and decides. LIKE, ILIKE and `!=` stay as they
+ * are: they never used the value part of the old (key, value) index either (LIKE needs the C
+ * collation for that, and the databases use C.UTF-8), only its key.
+ */
+export function compareValue(column: Prisma.Sql, comparator: Comparator, value: Value): Prisma.Sql {
+  const exact = compare(column, comparator, value);
+  if (comparator === '=' && typeof value === 'string') return Prisma.sql`left(${column}, ${LEFT_N}) = left(${value}, ${LEFT_N}) AND ${exact}`;
+  if (comparator === 'IN' && Array.isArray(value)) {
+    return Prisma.sql`left(${column}, ${LEFT_N}) = ANY(ARRAY(SELECT left(v, ${LEFT_N}) FROM unnest(${value}::text[]) v)) AND ${exact}`;
+  }
+  return exact;
+}
+
+/**
  * Columns by attribute key, as a Map: a key from a request (`constructor`, `__proto__`, `toString`)
  * must never find a member of Object.prototype, as it would in an object literal.
  */
@@ -57,7 +81,7 @@ const OFFSET_0 = Prisma.sql` OFFSET 0`;
  * PostgreSQL turns every top-level EXISTS into a semi-join and then searches the join orders of all
  * of them, which grows exponentially: on PostgreSQL 15 with 5 runs, 4 tag comparisons planned in
  * 13 ms, 8 in 0.5 s, 20 in 4 s, and 300 took 93 s through the API. So only the first
- * JOINABLE_EXISTS stay plain (the planner may still start from a selective (key, value) index), and
+ * JOINABLE_EXISTS stay plain (the planner may still start from a selective (key, left(value)) index), and
  * the rest go, in filter order, into one `CASE WHEN ... THEN TRUE ELSE FALSE END`, which the
  * planner neither pulls up nor splits: one filter of selectivity 0.5 whose subqueries each probe the
  * primary key of a candidate row, stopping at the first that fails. Planning and execution are then

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import { runsByIdsSql } from '../../src/modules/runs/runs.repository';
 import { runSearchSql } from '../../src/search/runs-search';
+import { INDEXED_VALUE_CHARS } from '../../src/search/sql';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 // Every search path must use an index at scale (issue 6 §3): 100,000 runs with a metric, a param
@@ -35,7 +36,15 @@ afterAll(async () => {
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
   Plans?: PlanNode[];
+}
+
+/** `Node Type on Index Name: Index Cond` of every index scan in the plan. */
+function indexScans(node: PlanNode): string[] {
+  const own = node['Index Name'] ? [`${node['Node Type']} on ${node['Index Name']}: ${node['Index Cond'] ?? ''}`] : [];
+  return [...own, ...(node.Plans ?? []).flatMap(indexScans)];
 }
 
 function seqScans(node: PlanNode): string[] {
@@ -64,6 +73,18 @@ describe('search query plans at 100,000 runs', () => {
     expect(seqScans(await plan(sql()))).toEqual([]);
   });
 
+  // The (key, value) indexes hold (key, left(value, 200)) since values may exceed a btree entry
+  // (prisma/migrations/20261201200000_value_indexes_fit); equality must still start from them.
+  it.each([
+    ['a tag', () => runs("tags.team = 't7'"), 'run_tags_key_value_prefix_idx'],
+    ['a param', () => runs("params.model = 'm7'"), 'params_key_value_prefix_idx'],
+  ])('starts an equality search on %s from its (key, left(value)) index', async (_name, sql, index) => {
+    const scans = indexScans(await plan(sql()));
+    // On the key and the value's prefix, not the key alone (which would read 100,000 entries).
+    const onKeyAndPrefix = new RegExp(`^(Index|Bitmap Index) Scan on ${index}: .*key = .*left"?\\(value, ${INDEXED_VALUE_CHARS}\\) = `);
+    expect(scans).toEqual(expect.arrayContaining([expect.stringMatching(onKeyAndPrefix)]));
+  });
+
   it('uses indexes to load a page of 100 full runs', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => md5(String(i * 997 + 1)));
     expect(seqScans(await plan(runsByIdsSql(ids)))).toEqual([]);
@@ -71,7 +92,8 @@ describe('search query plans at 100,000 runs', () => {
 
   it.each([
     ['registered models by name', Prisma.sql`SELECT id FROM registered_models rm WHERE rm.name = ${'model-7'}`],
-    ['registered models by tag', Prisma.sql`SELECT rm.id FROM registered_models rm WHERE EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${'team'} AND t.value = ${'t7'}) ORDER BY rm.name LIMIT 101`],
+    // As src/search/registry-search.ts writes it (compareValue).
+    ['registered models by tag', Prisma.sql`SELECT rm.id FROM registered_models rm WHERE EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${'team'} AND left(t.value, 200) = left(${'t7'}, 200) AND t.value = ${'t7'}) ORDER BY rm.name LIMIT 101`],
     ['versions of a model in a stage', Prisma.sql`SELECT version FROM model_versions WHERE model_id = ${7n} AND current_stage = ${'Production'} ORDER BY version DESC LIMIT 1`],
   ])('uses indexes for %s', async (_name, sql) => {
     expect(seqScans(await plan(sql))).toEqual([]);

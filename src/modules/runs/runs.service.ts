@@ -126,6 +126,9 @@ export class RunsService {
       );
     }
     const name = input.run_name || tagName || generateRunName();
+    // The tag may be longer than a name (8,000 against 250, MLflow's runs.name column); the runs
+    // (experiment_id, lifecycle_stage, name) index holds whole names, so a longer one is refused.
+    validateLength(`Run name (from the '${RUN_NAME_TAG}' tag)`, name, LIMITS.runNameLength);
     tags.set(RUN_NAME_TAG, name);
     const id = newRunId();
     // The new run, with everything it has: built as one literal, for a spread of a record into a
