@@ -4,6 +4,7 @@ import type { Container } from './container';
 import { authenticate } from './http/authenticate';
 import { untilClientLeaves } from './lib/client-signal';
 import { endpointNotFound, errorHandler } from './http/error-handler';
+import { metricsRoute } from './http/metrics';
 import { mlflowRouter } from './http/mlflow-router';
 import { readyRoute } from './http/readiness';
 import { auditRoutes } from './modules/audit/audit.routes';
@@ -33,6 +34,7 @@ export function createApp(c: Container): Express {
     const header = req.headers['x-request-id'];
     req.id = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
     res.setHeader('X-Request-Id', req.id);
+    c.metrics.track(req, res);
     if (logRequests) {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
@@ -72,6 +74,10 @@ export function createApp(c: Container): Express {
   app.get('/version', (_req, res) => {
     res.type('text/plain').send(version);
   });
+  // Only behind METRICS_TOKEN here; with METRICS_PORT on a server of its own (main.ts); with neither, not at all.
+  if (c.config.metrics.token !== undefined && c.config.metrics.port === undefined) {
+    app.get('/metrics', metricsRoute(c.metrics, c.config.metrics.token));
+  }
 
   app.use((req: Request) => endpointNotFound(req));
   app.use(errorHandler(c.logger));

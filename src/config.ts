@@ -106,6 +106,10 @@ const EnvSchema = z.object({
   HTTP_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   READY_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+  // Prometheus metrics (README "Operations"): neither set, /metrics is not served.
+  METRICS_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type PermissionLevelName = (typeof LEVELS)[number];
@@ -169,6 +173,11 @@ export interface Config {
   shutdownGraceMs: number;
   /** Bound on each check of /ready. */
   readyTimeoutMs: number;
+  /**
+   * GET /metrics: on the main port when only `token` is set; on a server of its own at `port`
+   * (and `host`) when that is set, needing the token if there is one; not served with neither.
+   */
+  metrics: { token: string | undefined; port: number | undefined; host: string };
 }
 
 export class ConfigError extends Error {}
@@ -257,5 +266,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
+    metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
   });
 }

@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { ChangeFeed } from './db/change-feed';
 import { createDatabase, type PrismaClient } from './db/prisma';
 import { createTokenVerifier, type TokenVerifier } from './http/authenticate';
+import { Metrics } from './http/metrics';
 import { type Clock, systemClock } from './lib/clock';
 import { InvalidatedCache } from './lib/invalidated-cache';
 import type { Logger } from './logger';
@@ -59,6 +60,8 @@ export interface Container {
   beginRegistryWrite(): () => void;
   /** The LISTEN connection that keeps the registered-model cache fresh (absent when it is off). */
   registryChanges?: ChangeFeed;
+  /** Prometheus metrics on a registry of this container's own (GET /metrics). */
+  metrics: Metrics;
   /** What /ready reports; main.ts marks it shutting down. */
   readiness: Readiness;
   dispose(): Promise<void>;
@@ -73,7 +76,9 @@ export interface ContainerOptions {
 
 export async function createContainer(config: Config, logger: Logger, options: ContainerOptions): Promise<Container> {
   const clock = options.clock ?? systemClock;
-  const database = createDatabase(options.databaseUrl, config.databasePoolSize, config.databaseStatementTimeoutMs);
+  const metrics = new Metrics();
+  const database = createDatabase(options.databaseUrl, config.databasePoolSize, config.databaseStatementTimeoutMs, metrics.queryDone);
+  metrics.watchPool(database.pool);
   const prisma = database.prisma;
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
@@ -89,6 +94,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const modelCache = new InvalidatedCache<FoundModel>(config.registeredModelCacheSize, () => registryChanges?.live ?? false, {
     maxAgeMs: config.registeredModelCacheMaxAgeMs,
     maxBytes: config.registeredModelCacheMaxBytes,
+    onLookup: metrics.registeredModelLookup,
   });
   if (config.registeredModelCacheSize > 0) {
     registryChanges = new ChangeFeed(options.listenUrl ?? options.databaseUrl, 'registry_changed', logger, () => modelCache.invalidate(), {
@@ -122,7 +128,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     logger,
     clock,
     prisma,
-    tokens: createTokenVerifier(config),
+    tokens: createTokenVerifier(config, {}, metrics.tokenLookup),
     permissions,
     audit,
     experiments,
@@ -137,6 +143,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     artifacts,
     beginRegistryWrite: () => modelCache.beginWrite(),
     registryChanges,
+    metrics,
     readiness,
     async dispose() {
       readiness.shuttingDown = true;

@@ -7,6 +7,7 @@ import { applyMigrations } from './db/migrate';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from './db/embedded-postgres';
 import { RegistryError } from './errors';
 import { createHttpServer, drainHttpServer } from './http/http-server';
+import { createMetricsApp } from './http/metrics';
 import { createLogger, type Logger } from './logger';
 import { mintToken, readOrCreateJwtSecret } from './lib/tokens';
 import { LocalArtifactStore } from './storage/local-artifact-store';
@@ -308,7 +309,39 @@ async function serve(config: Config, logger: Logger, databaseUrl: string): Promi
     (err) => explainListenError(err, config),
   );
   server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
+  if (config.metrics.port !== undefined) await serveMetrics(container, config, logger, config.metrics.port);
   return { server, container };
+}
+
+/** METRICS_PORT: /metrics alone on a server of its own (loopback unless METRICS_HOST says otherwise). */
+async function serveMetrics(container: Container, config: Config, logger: Logger, port: number): Promise<void> {
+  const { host, token } = config.metrics;
+  const server = createHttpServer(createMetricsApp(container.metrics, token, logger), { ...config.http, logger });
+  await step(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
+    (err) => {
+      const failure = explainListenError(err, { ...config, port, host });
+      return failure && new StartupFailure(failure.message.replace(/\b(PORT|HOST)\b/g, 'METRICS_$1'));
+    },
+  );
+  server.on('error', (err) => logger.error({ err }, 'metrics server error'));
+  cleanups.push({
+    name: 'close the metrics server',
+    run: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+    timeoutMs: STEP_TIMEOUT_MS,
+  });
+  const address = server.address();
+  logger.info({ url: `http://${host}:${typeof address === 'object' && address ? address.port : port}/metrics` }, 'metrics are served');
 }
 
 /** The graceful part of a stop: /ready turns 503, new connections are refused, requests in flight finish. */

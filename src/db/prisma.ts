@@ -9,6 +9,8 @@ export interface Database {
   prisma: PrismaClient;
   /** The same pool without Prisma, for the hot paths (see SqlExecutor). */
   sql: SqlExecutor;
+  /** The pg pool itself, for its gauges (total, idle, waiting). */
+  pool: Pool;
   close(): Promise<void>;
 }
 
@@ -26,7 +28,7 @@ export interface Database {
  * No statement of the API runs longer than `statementTimeoutMs` (DATABASE_STATEMENT_TIMEOUT_MS): a
  * query that a client gave up on, or one that went wrong, cannot hold a pooled connection for long.
  */
-export function createDatabase(databaseUrl: string, poolSize = 10, statementTimeoutMs = 30_000): Database {
+export function createDatabase(databaseUrl: string, poolSize = 10, statementTimeoutMs = 30_000, onQuery?: (seconds: number) => void): Database {
   const pool = new Pool({
     connectionString: databaseUrl,
     max: poolSize,
@@ -40,7 +42,8 @@ export function createDatabase(databaseUrl: string, poolSize = 10, statementTime
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
-    sql: new SqlExecutor(pool),
+    sql: new SqlExecutor(pool, true, onQuery),
+    pool,
     async close() {
       await prisma.$disconnect();
       await pool.end();

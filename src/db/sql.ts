@@ -40,6 +40,8 @@ export class SqlExecutor {
   constructor(
     private readonly pool: Pool,
     private readonly prepare = true,
+    /** Told how long each query() took, in seconds (the metrics' histogram). */
+    private readonly onQuery?: (seconds: number) => void,
   ) {}
 
   /**
@@ -47,11 +49,21 @@ export class SqlExecutor {
    * built from filter strings), so they cannot crowd the hot statements out of the prepared set.
    */
   get adhoc(): SqlExecutor {
-    return this.prepare ? (this.adhocExecutor ??= new SqlExecutor(this.pool, false)) : this;
+    return this.prepare ? (this.adhocExecutor ??= new SqlExecutor(this.pool, false, this.onQuery)) : this;
   }
 
   /** Rows of a query: `sql.query<Row>\`SELECT ... WHERE id = ${id}\`` or `sql.query<Row>(Prisma.sql\`...\`)`. */
   async query<T>(...input: SqlInput): Promise<T[]> {
+    if (!this.onQuery) return this.rows<T>(input);
+    const started = performance.now();
+    try {
+      return await this.rows<T>(input);
+    } finally {
+      this.onQuery((performance.now() - started) / 1000);
+    }
+  }
+
+  private async rows<T>(input: SqlInput): Promise<T[]> {
     const signal = this.prepare ? undefined : clientSignal();
     if (signal) return this.cancellable<T>(this.config(toSql(input)), signal);
     return (await this.pool.query<T & pg.QueryResultRow>(this.config(toSql(input)))).rows;

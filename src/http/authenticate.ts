@@ -29,7 +29,7 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udf
 const refuse = (reason: string) => new RegistryError('UNAUTHENTICATED', `Invalid bearer token: ${reason}`);
 
 /** HS256 with a shared secret, or RS256/ES256 with a public key and/or a JWKS: never both kinds, never `none`. */
-export function createTokenVerifier(config: Config, jwksOptions: JwksOptions = {}): TokenVerifier {
+export function createTokenVerifier(config: Config, jwksOptions: JwksOptions = {}, onCacheLookup?: (hit: boolean) => void): TokenVerifier {
   const { issuer, audience, allowNoExpiry, maxTtlSeconds } = config.jwt;
   const { key, algorithms } = signingKeys(config, jwksOptions);
   const admins = new Set(config.adminUsers);
@@ -83,7 +83,7 @@ export function createTokenVerifier(config: Config, jwksOptions: JwksOptions = {
     return principal;
   };
 
-  const known = (token: string): Principal | undefined => {
+  const cached = (token: string): Principal | undefined => {
     const entry = verified.get(token);
     if (!entry) return undefined;
     // jose's rule (and jsonwebtoken's): whole seconds, valid while now < exp and nbf <= now.
@@ -92,8 +92,14 @@ export function createTokenVerifier(config: Config, jwksOptions: JwksOptions = {
     verified.delete(token);
     return undefined;
   };
+  // Counted once per token presented: authenticate() asks known() and, on a miss, verify().
+  const known = (token: string): Principal | undefined => {
+    const principal = cached(token);
+    onCacheLookup?.(principal !== undefined);
+    return principal;
+  };
 
-  return { known, verify: async (token) => known(token) ?? full(token) };
+  return { known, verify: async (token) => cached(token) ?? full(token) };
 }
 
 function reasonOf(err: unknown): string {

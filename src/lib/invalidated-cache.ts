@@ -9,6 +9,8 @@ export interface CacheLimits<V> {
   sizeOf?: (value: V) => number;
   /** Measures the age of entries; a monotonic clock unless a test gives its own. */
   clock?: Clock;
+  /** Told of every read, whether it was served from the cache (metrics). */
+  onLookup?: (hit: boolean) => void;
 }
 
 const monotonic: Clock = { nowMs: () => performance.now() };
@@ -27,6 +29,7 @@ export class InvalidatedCache<V> {
   private readonly entries: BoundedCache<string, { value: V; readAt: number }>;
   private readonly maxAgeMs: number;
   private readonly clock: Clock;
+  private readonly onLookup: ((hit: boolean) => void) | undefined;
 
   constructor(
     max: number,
@@ -36,6 +39,7 @@ export class InvalidatedCache<V> {
   ) {
     this.maxAgeMs = limits.maxAgeMs ?? Infinity;
     this.clock = limits.clock ?? monotonic;
+    this.onLookup = limits.onLookup;
     const sizeOf = limits.sizeOf ?? approximateBytes;
     this.entries = new BoundedCache(max, limits.maxBytes === undefined ? undefined : { max: limits.maxBytes, of: (e) => sizeOf(e.value) });
   }
@@ -62,9 +66,13 @@ export class InvalidatedCache<V> {
   async read(key: string, load: () => Promise<V | null>): Promise<V | null> {
     const kept = this.entries.get(key);
     if (kept !== undefined) {
-      if (this.clock.nowMs() - kept.readAt < this.maxAgeMs) return kept.value;
+      if (this.clock.nowMs() - kept.readAt < this.maxAgeMs) {
+        this.onLookup?.(true);
+        return kept.value;
+      }
       this.entries.delete(key);
     }
+    this.onLookup?.(false);
     const generation = this.generation;
     // The age counts from before the read: the value is at least this fresh.
     const readAt = this.clock.nowMs();

@@ -63,8 +63,11 @@ export interface Download {
   writeTo(out: Writable, range?: ByteRange): Promise<void>;
 }
 
-/** Writes the download headers MLflow sends (attachment, guessed type, nosniff) and streams the bytes. */
-export async function sendDownload(req: Request, res: Response, d: Download): Promise<void> {
+/**
+ * Writes the download headers MLflow sends (attachment, guessed type, nosniff) and streams the
+ * bytes; `onSent` is told their number once all were written (metrics).
+ */
+export async function sendDownload(req: Request, res: Response, d: Download, onSent?: (bytes: number) => void): Promise<void> {
   let range: ByteRange | undefined;
   try {
     range = parseRange(req.headers.range, d.size);
@@ -81,13 +84,15 @@ export async function sendDownload(req: Request, res: Response, d: Download): Pr
     res.status(206);
     res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${d.size}`);
   }
-  res.setHeader('Content-Length', String(range ? range.end - range.start + 1 : d.size));
+  const length = range ? range.end - range.start + 1 : d.size;
+  res.setHeader('Content-Length', String(length));
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
   try {
     await d.writeTo(res, range);
+    onSent?.(length);
   } catch (err) {
     // The client went away mid-download: nothing to answer, and not a server failure.
     if (res.destroyed || (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;

@@ -38,6 +38,8 @@ export async function receiveFormUpload(
   res: Response,
   upload: FormUpload,
   limits: Config['limits'],
+  /** Told the bytes stored once the upload has succeeded (metrics). */
+  onStored?: (bytes: number) => void,
 ): Promise<Array<{ path: string; size: number }>> {
   if (!req.is('multipart/form-data')) {
     throw invalidParameter('Bad Request. Content-Type must be multipart/form-data (curl -F file=@model.onnx ...).');
@@ -83,7 +85,9 @@ export async function receiveFormUpload(
   try {
     const dir = directoryField(req.body);
     if (dir !== undefined) upload.setDirectory(dir);
-    return await upload.finish(stored.sort((x, y) => arrival.get(x)! - arrival.get(y)!));
+    const files = await upload.finish(stored.sort((x, y) => arrival.get(x)! - arrival.get(y)!));
+    onStored?.(stored.reduce((sum, f) => sum + f.size, 0));
+    return files;
   } catch (err) {
     await Promise.all(stored.map((f) => upload.discard(f).catch(() => undefined)));
     throw err;

@@ -54,13 +54,13 @@ export function artifactsProxyRoutes(c: Container): Router {
 
   router.get('/artifacts/*path', async (req, res) => {
     const download = await c.artifacts.download(principalOf(req), segmentsOf(req));
-    await sendDownload(req, res, download);
+    await sendDownload(req, res, download, c.metrics.artifactBytesSent);
   });
 
   router.put('/artifacts/*path', async (req, res) => {
     const length = req.headers['content-length'];
     const size = length === undefined ? undefined : Number(length);
-    await c.artifacts.upload(principalOf(req), segmentsOf(req), req, { size, contentType: req.headers['content-type'] });
+    c.metrics.artifactBytesReceived(await c.artifacts.upload(principalOf(req), segmentsOf(req), req, { size, contentType: req.headers['content-type'] }));
     res.json({});
   });
 
@@ -92,7 +92,7 @@ export function artifactsProxyRoutes(c: Container): Router {
   router.post('/upload', async (req, res) => {
     const query = parseQuery(UploadQuery, req);
     const upload = await c.artifacts.beginFormUpload(principalOf(req), { runId: query.run_id, dir: query.path });
-    const files = await receiveFormUpload(req, res, upload, c.config.limits);
+    const files = await receiveFormUpload(req, res, upload, c.config.limits, c.metrics.artifactBytesReceived);
     res.json({ files: files.map((f) => toApiFileInfo(f.path, false, f.size)) });
   });
 

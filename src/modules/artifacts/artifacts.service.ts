@@ -40,16 +40,16 @@ export class ArtifactsService {
     private readonly limits: Config['limits'],
   ) {}
 
-  /** PUT: streams the body into the store; nothing is visible under the key unless all of it arrived. */
-  async upload(p: Principal, segments: readonly string[], body: Readable, meta: { size?: number; contentType?: string }): Promise<void> {
+  /** PUT: streams the body into the store; nothing is visible under the key unless all of it arrived. Returns the bytes stored. */
+  async upload(p: Principal, segments: readonly string[], body: Readable, meta: { size?: number; contentType?: string }): Promise<number> {
     const key = artifactKey(segments);
     if (meta.size !== undefined && meta.size > this.limits.uploadBytes) throw this.tooLarge();
     await this.access.authorize(p, key, 'write');
     // With a Content-Length the HTTP parser already stops at that many bytes; count only chunked bodies.
-    if (meta.size !== undefined) return void (await this.store.put(key, body, meta));
+    if (meta.size !== undefined) return (await this.store.put(key, body, meta)).size;
     const limited = body.pipe(byteLimit(this.limits.uploadBytes, this.tooLarge().message));
     body.once('error', (err) => limited.destroy(err));
-    await this.store.put(key, limited, meta);
+    return (await this.store.put(key, limited, meta)).size;
   }
 
   tooLarge(): RegistryError {

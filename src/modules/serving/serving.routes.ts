@@ -52,7 +52,7 @@ export function servingRoutes(c: Container): Router {
       res.status(304).end();
       return;
     }
-    await sendDownload(req, res, { key: file.key, size: file.size, writeTo: (out, range) => c.serving.writeTo(file.key, out, range) });
+    await sendDownload(req, res, { key: file.key, size: file.size, writeTo: (out, range) => c.serving.writeTo(file.key, out, range) }, c.metrics.artifactBytesSent);
   });
 
   // Our addition for users without the MLflow client:
@@ -61,7 +61,7 @@ export function servingRoutes(c: Container): Router {
     const q = parseQuery(VersionUploadQuery, req);
     const p = principalOf(req);
     const { upload } = await c.serving.beginVersionUpload(p, req.params.name, q.path);
-    const files = await receiveFormUpload(req, res, upload, c.config.limits);
+    const files = await receiveFormUpload(req, res, upload, c.config.limits, c.metrics.artifactBytesReceived);
     const version = await c.serving.finishVersionUpload(p, req.params.name, upload, { description: q.description, runId: q.run_id });
     res.json({ model_version: toApiModelVersion(version), files: files.map((f) => ({ path: f.path, file_size: f.size })) });
   });
