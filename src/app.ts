@@ -4,6 +4,7 @@ import type { Container } from './container';
 import { authenticate } from './http/authenticate';
 import { untilClientLeaves } from './lib/client-signal';
 import { endpointNotFound, errorHandler } from './http/error-handler';
+import { cors, hostGuard, setSecurityHeaders } from './http/hygiene';
 import { metricsRoute } from './http/metrics';
 import { mlflowRouter } from './http/mlflow-router';
 import { readyRoute } from './http/readiness';
@@ -28,22 +29,28 @@ export function createApp(c: Container): Express {
   // No hash of every JSON body for an ETag: MLflow's API sends none, and the serving routes set
   // their own (the version they name) and answer If-None-Match themselves.
   app.set('etag', false);
-  const logRequests = c.logger.isLevelEnabled('debug');
+  const accessLog = c.config.accessLog && c.logger.isLevelEnabled('info');
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.headers['x-request-id'];
     req.id = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
     res.setHeader('X-Request-Id', req.id);
+    setSecurityHeaders(res);
     c.metrics.track(req, res);
-    if (logRequests) {
-      const started = process.hrtime.bigint();
-      res.on('finish', () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        c.logger.debug({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    if (accessLog) {
+      // The route template as in the metrics, never the URL: no query string (tokens), no names.
+      // 'close' as in Metrics.track: a response whose client left never finishes.
+      const started = performance.now();
+      res.once('close', () => {
+        const ms = Math.round((performance.now() - started) * 10) / 10;
+        const status = res.writableFinished ? res.statusCode : 'aborted';
+        c.logger.info({ reqId: req.id, method: req.method, route: c.metrics.routeOf(req), status, ms, user: req.principal?.subject }, 'request');
       });
     }
     next();
   });
+  if (c.config.allowedHosts) app.use(hostGuard(c.config.allowedHosts));
+  if (c.config.corsAllowedOrigins.length > 0) app.use(cors(c.config.corsAllowedOrigins));
 
   app.use(API_PREFIXES, authenticate(c.tokens));
   // Searches are the statements that may run long: one whose client left is cancelled (db/sql.ts).

@@ -17,6 +17,31 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .default('false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const boolTrue = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .default('true')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+/** `https://app.example.com` or `http://localhost:3000`: scheme, host and port, no path. */
+const origins = list.superRefine((items, ctx) => {
+  for (const o of items) {
+    let ok = false;
+    try {
+      ok = /^https?:\/\//i.test(o) && new URL(o).origin === o.toLowerCase().replace(/\/$/, '');
+    } catch {
+      ok = false;
+    }
+    if (!ok || o.endsWith('/')) {
+      ctx.addIssue({ code: 'custom', message: `'${o.slice(0, 100)}' is not an origin such as https://app.example.com (scheme, host, optional port; no path, no *)` });
+    }
+  }
+});
+/** `registry.example.com`, `registry.example.com:5000`, `10.0.0.7` or `[::1]:5000`. */
+const HOST_ENTRY = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+const hosts = list.superRefine((items, ctx) => {
+  for (const h of items) {
+    if (!HOST_ENTRY.test(h)) ctx.addIssue({ code: 'custom', message: `'${h.slice(0, 100)}' is not a host name or host:port` });
+  }
+});
 const optional = z
   .string()
   .optional()
@@ -110,6 +135,10 @@ const EnvSchema = z.object({
   METRICS_TOKEN: optional.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // HTTP hygiene (README "Operations"): CORS, Host allow-list, access log.
+  CORS_ALLOWED_ORIGINS: origins,
+  ALLOWED_HOSTS: hosts,
+  ACCESS_LOG: boolTrue,
 });
 
 export type PermissionLevelName = (typeof LEVELS)[number];
@@ -178,6 +207,12 @@ export interface Config {
    * (and `host`) when that is set, needing the token if there is one; not served with neither.
    */
   metrics: { token: string | undefined; port: number | undefined; host: string };
+  /** Origins (lower case, `https://app.example.com`) whose browser pages may call the API; empty: no CORS headers. */
+  corsAllowedOrigins: readonly string[];
+  /** Host header values accepted (lower case; a name without port matches every port); undefined: any. */
+  allowedHosts: readonly string[] | undefined;
+  /** One `info` line per request (ACCESS_LOG). */
+  accessLog: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -267,5 +302,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
     metrics: { token: e.METRICS_TOKEN, port: e.METRICS_PORT, host: e.METRICS_HOST },
+    corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS.map((o) => o.toLowerCase()),
+    allowedHosts: e.ALLOWED_HOSTS.length > 0 ? e.ALLOWED_HOSTS.map((h) => h.toLowerCase()) : undefined,
+    accessLog: e.ACCESS_LOG,
   });
 }

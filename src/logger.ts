@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -17,6 +17,8 @@ const REDACT = [
   'config.s3.secretKey',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'registry' } });
+/** `destination`: stdout unless given (the tests read the log from a stream of their own). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'registry' } };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -116,9 +116,9 @@ export class Metrics {
    * The template of the route that matched (`/api/2.0/registry/models/:name/:selector/archive`),
    * never the raw path, so the series stay few; `unmatched` when no route did (404, and requests
    * refused before routing, such as 401). The mount comes from the URL: Express has already
-   * restored req.baseUrl when an error answer is written.
+   * restored req.baseUrl when an error answer is written. Also the access log's `route` (app.ts).
    */
-  private routeOf(req: Request): string {
+  routeOf(req: Request): string {
     const route = req.route as MatchedRoute | undefined;
     if (!route) return 'unmatched';
     const m = MOUNT.exec(req.originalUrl);

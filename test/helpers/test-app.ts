@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { createHttpServer } from '../../src/http/http-server';
 import { loadConfig } from '../../src/config';
 import { type Container, createContainer } from '../../src/container';
-import { createLogger } from '../../src/logger';
+import { createLogger, type Logger } from '../../src/logger';
 import { TEST_ENV } from './env';
 import { createTestDatabase } from './test-db';
 import { bearer, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, tokenFor } from './tokens';
@@ -32,7 +32,12 @@ export interface ApiClient {
 /** A real container and app on this test file's own database and S3 bucket. */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { /** Where the app connects instead (e.g. through a proxy), given its database's URL. */ connectVia?: (url: string) => string } = {},
+  options: {
+    /** Where the app connects instead (e.g. through a proxy), given its database's URL. */
+    connectVia?: (url: string) => string;
+    /** The container's logger instead of one at LOG_LEVEL on stdout (e.g. to read the access log). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const connectUrl = options.connectVia?.(db.url) ?? db.url;
@@ -52,7 +57,7 @@ export async function startTestApp(
     S3_SECRET_KEY: 'S3RVER',
     ...env,
   });
-  const container = await createContainer(config, createLogger(config.logLevel), { databaseUrl: connectUrl });
+  const container = await createContainer(config, options.logger ?? createLogger(config.logLevel), { databaseUrl: connectUrl });
   const app = createApp(container);
   const server = await new Promise<Server>((resolve) => {
     const s = createHttpServer(app).listen(0, '127.0.0.1', () => resolve(s));
