@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -6,7 +5,8 @@ import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
-import { bearer, TEST_JWT_SECRET, tokenFor } from '../helpers/tokens';
+import { type RegistryProcess, spawnRegistry, stopRegistry, waitUntilAnswering } from '../helpers/registry-process';
+import { bearer, tokenFor } from '../helpers/tokens';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { generated, sha256Of } from './artifact-streams';
 import { API } from './registry-fixtures';
@@ -56,41 +56,31 @@ const FILES = [['model/MLmodel', 1024], ['model/weights.bin', SIZE], ['model/tai
 
 // The service as `npm start` runs it, in a process of its own: a crash shows as the process exiting.
 describe('the service process, when archive downloads are dropped', () => {
-  const root = path.resolve(__dirname, '../..');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-aborts-'));
   let db: TestDatabase;
-  let proc: ChildProcess;
-  let baseUrl: string;
-  let exited: number | null | undefined;
+  let service: RegistryProcess;
+  let exited = false;
   const token = tokenFor('alice');
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    baseUrl = `http://127.0.0.1:${port}`;
-    const env = { ...process.env, DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'fatal', S3_ENDPOINT: '' };
-    proc = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], { cwd: root, env, stdio: 'ignore' });
-    proc.on('exit', (code) => (exited = code));
-    for (let i = 0; ; i++) {
-      if (exited !== undefined) throw new Error(`the service exited with ${exited} at start`);
-      if (await fetch(`${baseUrl}/health`).then((r) => r.ok, () => false)) break;
-      if (i > 600) throw new Error('the service did not answer /health within 60 s');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    service = await spawnRegistry({ DATABASE_URL: db.url, DATA_DIR: dataDir, LOG_LEVEL: 'fatal', S3_ENDPOINT: undefined });
+    void service.exited.then(() => (exited = true));
+    await waitUntilAnswering(service);
   }, 90_000);
   afterAll(async () => {
-    if (exited === undefined) await new Promise((resolve) => proc.once('exit', resolve).kill('SIGKILL'));
+    await stopRegistry(service);
     await db.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('keeps running and serving', async () => {
-    const model = await registerModel(baseUrl, token, [['model/MLmodel', 1024], ['model/weights.bin', 100 * 1024 * 1024]]);
-    const url = `${baseUrl}/api/2.0/registry/models/${model}/1/archive`;
+    const model = await registerModel(service.url, token, [['model/MLmodel', 1024], ['model/weights.bin', 100 * 1024 * 1024]]);
+    const url = `${service.url}/api/2.0/registry/models/${model}/1/archive`;
     for (let i = 0; i < 3; i++) await dropAfterFirstBytes(url, token);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(exited).toBeUndefined();
-    expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
+    expect(exited).toBe(false);
+    expect((await fetch(`${service.url}/health`)).status).toBe(200);
   }, 120_000);
 });
 
