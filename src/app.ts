@@ -5,7 +5,7 @@ import { authenticate } from './http/authenticate';
 import { untilClientLeaves } from './lib/client-signal';
 import { endpointNotFound, errorHandler } from './http/error-handler';
 import { cors, hostGuard, setSecurityHeaders } from './http/hygiene';
-import { metricsRoute } from './http/metrics';
+import { type EndedRequest, metricsRoute } from './http/metrics';
 import { mlflowRouter } from './http/mlflow-router';
 import { readyRoute } from './http/readiness';
 import { auditRoutes } from './modules/audit/audit.routes';
@@ -31,22 +31,16 @@ export function createApp(c: Container): Express {
   app.set('etag', false);
   const accessLog = c.config.accessLog && c.logger.isLevelEnabled('info');
 
+  // The route template as in the metrics, never the URL: no query string (tokens), no names.
+  const logRequest = (req: Request, { route, status, seconds }: EndedRequest) =>
+    c.logger.info({ reqId: req.id, method: req.method, route, status, ms: Math.round(seconds * 10_000) / 10, user: req.principal?.subject }, 'request');
+
   app.use((req: Request, res: Response, next: NextFunction) => {
     const header = req.headers['x-request-id'];
     req.id = typeof header === 'string' && header.length > 0 && header.length <= 128 ? header : randomUUID();
     res.setHeader('X-Request-Id', req.id);
     setSecurityHeaders(res);
-    c.metrics.track(req, res);
-    if (accessLog) {
-      // The route template as in the metrics, never the URL: no query string (tokens), no names.
-      // 'close' as in Metrics.track: a response whose client left never finishes.
-      const started = performance.now();
-      res.once('close', () => {
-        const ms = Math.round((performance.now() - started) * 10) / 10;
-        const status = res.writableFinished ? res.statusCode : 'aborted';
-        c.logger.info({ reqId: req.id, method: req.method, route: c.metrics.routeOf(req), status, ms, user: req.principal?.subject }, 'request');
-      });
-    }
+    c.metrics.track(req, res, accessLog ? (ended) => logRequest(req, ended) : undefined);
     next();
   });
   if (c.config.allowedHosts) app.use(hostGuard(c.config.allowedHosts));

@@ -18,6 +18,13 @@ export interface PoolStats {
  */
 const MOUNT = /^\/(?:api|ajax-api)\/2\.0\/(mlflow-artifacts|mlflow|registry)(?=[/?]|$)/i;
 
+/** A request as the metrics saw it end: its route label, status (or 'aborted') and duration. */
+export interface EndedRequest {
+  route: string;
+  status: number | 'aborted';
+  seconds: number;
+}
+
 interface MatchedRoute {
   path: string | string[];
 }
@@ -97,18 +104,22 @@ export class Metrics {
   }
 
   /**
-   * Counts the request as in flight and, when it is over, observes it once. 'close' rather than
-   * 'finish': a response whose client went away never finishes, and would stay in flight forever.
+   * Counts the request as in flight and, when it is over, observes it once and hands the same
+   * facts to `done` (the access log, app.ts). 'close' rather than 'finish': a response whose client
+   * went away never finishes, and would stay in flight forever.
    */
-  track(req: Request, res: Response): void {
+  track(req: Request, res: Response, done?: (ended: EndedRequest) => void): void {
     const started = performance.now();
     this.inFlight.inc();
     res.once('close', () => {
       this.inFlight.dec();
-      this.requestSeconds.observe(
-        { method: req.method, route: this.routeOf(req), status_code: res.writableFinished ? res.statusCode : 'aborted' },
-        (performance.now() - started) / 1000,
-      );
+      const ended: EndedRequest = {
+        route: this.routeOf(req),
+        status: res.writableFinished ? res.statusCode : 'aborted',
+        seconds: (performance.now() - started) / 1000,
+      };
+      this.requestSeconds.observe({ method: req.method, route: ended.route, status_code: ended.status }, ended.seconds);
+      done?.(ended);
     });
   }
 
@@ -116,9 +127,9 @@ export class Metrics {
    * The template of the route that matched (`/api/2.0/registry/models/:name/:selector/archive`),
    * never the raw path, so the series stay few; `unmatched` when no route did (404, and requests
    * refused before routing, such as 401). The mount comes from the URL: Express has already
-   * restored req.baseUrl when an error answer is written. Also the access log's `route` (app.ts).
+   * restored req.baseUrl when an error answer is written.
    */
-  routeOf(req: Request): string {
+  private routeOf(req: Request): string {
     const route = req.route as MatchedRoute | undefined;
     if (!route) return 'unmatched';
     const m = MOUNT.exec(req.originalUrl);
