@@ -4,6 +4,7 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTPayload, jwtVeri
 import { type Config, formatDuration } from '../config';
 import { RegistryError } from '../errors';
 import { BoundedCache } from '../lib/bounded-cache';
+import { hasLoneSurrogate } from '../lib/text';
 import type { Principal } from './principal';
 
 export interface TokenVerifier {
@@ -24,7 +25,9 @@ export interface JwksOptions {
 // invalid UTF-16 (a 500 later), and no identity provider issues such names on purpose.
 const MAX_NAME_LENGTH = 256;
 const MAX_GROUPS = 100;
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const unprintable = (s: string) => CONTROL.test(s) || hasLoneSurrogate(s);
 
 const refuse = (reason: string) => new RegistryError('UNAUTHENTICATED', `Invalid bearer token: ${reason}`);
 
@@ -55,10 +58,10 @@ export function createTokenVerifier(config: Config, jwksOptions: JwksOptions = {
     const sub = payload.sub;
     if (typeof sub !== 'string' || sub.length === 0) throw refuse("it has no 'sub' claim.");
     if (sub.length > MAX_NAME_LENGTH) throw refuse(`its 'sub' claim is longer than ${MAX_NAME_LENGTH} characters.`);
-    if (UNPRINTABLE.test(sub)) throw refuse("its 'sub' claim contains control characters or invalid Unicode.");
+    if (unprintable(sub)) throw refuse("its 'sub' claim contains control characters or invalid Unicode.");
     const groups = Array.isArray(payload.groups) ? payload.groups.filter((g): g is string => typeof g === 'string') : [];
     if (groups.length > MAX_GROUPS) throw refuse(`its 'groups' claim lists more than ${MAX_GROUPS} groups.`);
-    if (groups.some((g) => g.length > MAX_NAME_LENGTH || UNPRINTABLE.test(g))) {
+    if (groups.some((g) => g.length > MAX_NAME_LENGTH || unprintable(g))) {
       throw refuse(`its 'groups' claim has a group longer than ${MAX_NAME_LENGTH} characters or with control characters or invalid Unicode.`);
     }
     const roles: unknown[] = Array.isArray(payload.roles) ? payload.roles : [];

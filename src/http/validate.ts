@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { RegistryError } from '../errors';
 import { shown } from '../lib/shown';
+import { hasLoneSurrogate } from '../lib/text';
 
 const MISSING = (p: string) => `Missing value for required parameter '${p}'. See the API docs for more information about request parameters.`;
 
@@ -55,12 +56,11 @@ export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.outp
 
 // eslint-disable-next-line no-control-regex
 const NUL_OR_SURROGATE = /[\u0000\ud800-\udfff]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function unstorable(s: string): string | undefined {
   if (!NUL_OR_SURROGATE.test(s)) return undefined;
   if (s.includes('\u0000')) return 'must not contain the NUL character (\\u0000)';
-  return LONE_SURROGATE.test(s) ? 'must be valid Unicode text, without a lone UTF-16 surrogate' : undefined;
+  return hasLoneSurrogate(s) ? 'must be valid Unicode text, without a lone UTF-16 surrogate' : undefined;
 }
 
 interface Visit {
