@@ -1,4 +1,5 @@
-// Applies pending migrations to DATABASE_URL (the service also does this at start).
+// Applies pending migrations to DATABASE_URL (the service also does this at start), recording them
+// in _prisma_migrations, so `prisma migrate status` reads the same ledger.
 import { applyMigrations } from '../src/db/migrate';
 
 const url = process.env.DATABASE_URL;
@@ -6,7 +7,11 @@ if (!url) {
   process.stderr.write('Set DATABASE_URL to the PostgreSQL database to migrate, e.g. postgresql://user:pass@host:5432/registry\n');
   process.exit(2);
 }
-applyMigrations(url, (m) => process.stdout.write(`${m}\n`))
+applyMigrations(
+  url,
+  (m) => process.stdout.write(`${m}\n`),
+  (m) => process.stderr.write(`warning: ${m}\n`),
+)
   .then((applied) => process.stdout.write(applied.length ? `applied ${applied.length} migration(s)\n` : 'schema already up to date\n'))
   .catch((err: unknown) => {
     process.stderr.write(`migration failed: ${String(err)}\n`);

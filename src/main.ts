@@ -276,7 +276,7 @@ async function prepareDatabase(config: Config, logger: Logger): Promise<string> 
     cleanups.push({ name: 'stop embedded PostgreSQL', run: () => embedded.stop(STEP_TIMEOUT_MS), timeoutMs: STEP_TIMEOUT_MS + 3000 });
   }
   const url = databaseUrl;
-  const applied = await step(() => applyMigrations(url, (m) => logger.info(m)), (err) => explainDatabaseError(err, url, !config.databaseUrl));
+  const applied = await step(() => applyMigrations(url, (m) => logger.info(m), (m) => logger.warn(m)), (err) => explainDatabaseError(err, url, !config.databaseUrl));
   logger.info({ applied: applied.length }, 'database schema is up to date');
   return url;
 }

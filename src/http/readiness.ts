@@ -90,7 +90,7 @@ export class Readiness {
       }
     } else if (codeOf(migrations.reason) === UNDEFINED_TABLE) {
       checks.database = 'ok';
-      checks.migrations = 'none applied (the database has no registry_migrations table); restart the service or run npm run db:deploy';
+      checks.migrations = 'none applied (the database has no _prisma_migrations table); restart the service or run npm run db:deploy';
       down.push('migrations');
     } else {
       checks.database = `unreachable: ${reasonOf(migrations.reason, this.timeoutMs)}`;
@@ -156,7 +156,11 @@ export async function queryAppliedMigrations(databaseUrl: string, timeoutMs: num
   client.on('error', () => undefined);
   try {
     await client.connect();
-    return (await client.query<{ name: string }>('SELECT name FROM registry_migrations')).rows.map((r) => r.name);
+    // Prisma's ledger (src/db/migrate.ts): a rolled-back or unfinished row is not an applied migration.
+    const applied = await client.query<{ name: string }>(
+      'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    return applied.rows.map((r) => r.name);
   } finally {
     // Not awaited: with a server that stopped answering, the goodbye would wait as long.
     client.end().catch(() => undefined);
