@@ -2,23 +2,19 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Container } from './container';
 import { authenticate } from './http/authenticate';
-import { untilClientLeaves } from './lib/client-signal';
 import { endpointNotFound, errorHandler } from './http/error-handler';
 import { cors, hostGuard, setSecurityHeaders } from './http/hygiene';
 import { type EndedRequest, metricsRoute } from './http/metrics';
-import { mlflowRouter } from './http/mlflow-router';
 import { readyRoute } from './http/readiness';
-import { auditRoutes } from './modules/audit/audit.routes';
-import { servingRoutes } from './modules/serving/serving.routes';
-import { artifactsProxyRoutes } from './modules/artifacts/artifacts.routes';
+import { createAuthorizer } from './http/authorize';
+import { type ApiArea, mountRoutes } from './http/route-table';
+import { routeTable } from './routes';
+import { artifactErrors } from './modules/artifacts/artifacts.routes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
 
 const API_PREFIXES = ['/api', '/ajax-api'];
-const SEARCH_PATH = /^\/(api|ajax-api)\/2\.0\/mlflow\/(runs|experiments|registered-models|model-versions|logged-models)\/search$/i;
-/** Where requests may change a registered model, its tags, aliases or versions. */
-const REGISTRY_WRITE_PATH = /^\/(api|ajax-api)\/2\.0\/(mlflow\/(registered-models|model-versions)|registry\/models)\//i;
 
 /** Builds the HTTP app; never listens (main.ts and the tests do). */
 export function createApp(c: Container): Express {
@@ -47,25 +43,13 @@ export function createApp(c: Container): Express {
   if (c.config.corsAllowedOrigins.length > 0) app.use(cors(c.config.corsAllowedOrigins));
 
   app.use(API_PREFIXES, authenticate(c.tokens));
-  // Searches are the statements that may run long: one whose client left is cancelled (db/sql.ts).
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (SEARCH_PATH.test(req.path)) untilClientLeaves(res, next);
-    else next();
-  });
-  // The registered-model cache neither serves nor keeps anything while such a request runs, so a
-  // client reads its own writes at once. (Other replicas' writes reach it as notifications.)
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && REGISTRY_WRITE_PATH.test(req.path)) {
-      const done = c.beginRegistryWrite();
-      res.once('finish', done);
-      res.once('close', done);
-    }
-    next();
-  });
-  app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mlflowRouter(c));
-  // Serving first: its multipart upload must reach multer before the audit router's JSON body parser.
-  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], servingRoutes(c), auditRoutes(c));
-  app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], artifactsProxyRoutes(c));
+  // The route table (src/routes.ts, docs/architecture.md): every API endpoint, per area.
+  const routes = routeTable(c);
+  const options = { authorize: createAuthorizer(c.permissions), jsonBodyBytes: c.config.limits.jsonBodyBytes };
+  const mount = (area: ApiArea) => mountRoutes(routes.filter((r) => r.area === area), options);
+  app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mount('mlflow'));
+  app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], mount('registry'));
+  app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], mount('mlflow-artifacts'), artifactErrors);
   // After the API, so that API requests do not pass these layers. /health: the process answers
   // (liveness); /ready: it can serve requests (database, migrations, artifact store), README "Operations".
   app.get('/health', (_req, res) => {

@@ -24,11 +24,9 @@ import { PermissionsService } from './modules/permissions/permissions.service';
 import { GrantsRepository } from './modules/permissions/grants.repository';
 import { GrantsService } from './modules/permissions/grants.service';
 import type { ArtifactStore } from './storage/artifact-store';
-import { ModelVersionsRepository } from './modules/model-versions/model-versions.repository';
-import { ModelVersionsService } from './modules/model-versions/model-versions.service';
-import { RegisteredModelsRepository } from './modules/registered-models/registered-models.repository';
-import { type FoundModel, RegisteredModelsService } from './modules/registered-models/registered-models.service';
-import { RegistryAccess } from './modules/registered-models/registry-access';
+import type { ModelVersionsService } from './modules/registry/model-versions.service';
+import type { FoundModel, RegisteredModelsService } from './modules/registry/registered-models.service';
+import { createRegistry } from './modules/registry/registry';
 import { searchModelVersionKeys, searchRegisteredModelIds } from './search/registry-search';
 import { createArtifactStore } from './storage/create-artifact-store';
 import { ArtifactAccess } from './modules/artifacts/artifact-access';
@@ -56,8 +54,8 @@ export interface Container {
   registeredModels: RegisteredModelsService;
   modelVersions: ModelVersionsService;
   artifacts: ArtifactsService;
-  /** Marks a request that may change registered models; call the result when it has finished. */
-  beginRegistryWrite(): () => void;
+  /** Who owns an artifact key (the artifact rows' finder). */
+  artifactAccess: ArtifactAccess;
   /** The LISTEN connection that keeps the registered-model cache fresh (absent when it is off). */
   registryChanges?: ChangeFeed;
   /** Prometheus metrics on a registry of this container's own (GET /metrics). */
@@ -84,9 +82,19 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
   const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, (input, scope) => searchExperimentIds(database.sql.adhoc, input, scope));
   const runs = new RunsService(new RunsRepository(prisma, database.sql), experiments, permissions, clock, (input, scope) => searchRunIds(database.sql.adhoc, input, scope));
-  const grants = new GrantsService(new GrantsRepository(prisma), permissions, experiments, audit, clock);
   const artifactStore = await createArtifactStore(config);
-  const loggedModels = new LoggedModelsService(new LoggedModelsRepository(prisma), experiments, runs, permissions, artifactStore, clock, (q, scope) => searchLoggedModelIds(database.sql.adhoc, q, scope));
+  // Logged models show the registry versions registered from them, and the registry checks the logged
+  // models it registers: the first lookup goes to `registry` (below) when a request makes it.
+  const loggedModels = new LoggedModelsService({
+    repo: new LoggedModelsRepository(prisma),
+    experiments,
+    runs,
+    permissions,
+    store: artifactStore,
+    clock,
+    searchIds: (q, scope) => searchLoggedModelIds(database.sql.adhoc, q, scope),
+    registrations: (ids) => registry.registrationsOfLoggedModels(ids),
+  });
   // Registered models as read for registered-models/get, kept fresh by the registry_changed
   // notifications (migration 20261125090000) and by this process's own writes. The heartbeat and the
   // maximum age bound how long a replica may answer from it after its connection silently died.
@@ -103,14 +111,25 @@ export async function createContainer(config: Config, logger: Logger, options: C
     });
     await registryChanges.start();
   }
-  const modelRepo = new RegisteredModelsRepository(prisma, database.sql);
-  const versionRepo = new ModelVersionsRepository(prisma, database.sql);
-  const registryAccess = new RegistryAccess(modelRepo, permissions, config.protectedAliases);
-  const registeredModels = new RegisteredModelsService(modelRepo, versionRepo, registryAccess, permissions, audit, clock, (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope), modelCache);
-  const auditTrail = new AuditTrailService(audit, permissions, async (name) => (await modelRepo.findByName(name))?.id ?? null);
-  const modelVersions = new ModelVersionsService(versionRepo, modelRepo, registryAccess, permissions, audit, clock, runs, loggedModels, (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope));
-  const serving = new ServingService(modelVersions, registeredModels, permissions, artifactStore, config.limits.uploadBytes);
-  const artifacts = new ArtifactsService(artifactStore, new ArtifactAccess(experiments, runs, permissions), runs, config.limits);
+  const registry = createRegistry({
+    prisma,
+    sql: database.sql,
+    permissions,
+    audit,
+    clock,
+    runs,
+    loggedModels,
+    protectedAliases: config.protectedAliases,
+    searchModels: (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope),
+    searchVersions: (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope),
+    modelCache,
+  });
+  const { registeredModels, modelVersions } = registry;
+  const grants = new GrantsService({ repo: new GrantsRepository(prisma), permissions, experiments, findModel: (name) => registry.findModel(name), audit, clock });
+  const auditTrail = new AuditTrailService(audit, (id) => experiments.exists(id), async (name) => (await registry.findModel(name))?.id ?? null);
+  const serving = new ServingService(modelVersions, artifactStore, config.limits.uploadBytes);
+  const artifactAccess = new ArtifactAccess(experiments, runs, permissions);
+  const artifacts = new ArtifactsService(artifactStore, artifactAccess, runs, config.limits);
   const expectedMigrations = await shippedMigrations(MIGRATIONS_DIR);
   const readiness = new Readiness(
     {
@@ -141,7 +160,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     registeredModels,
     modelVersions,
     artifacts,
-    beginRegistryWrite: () => modelCache.beginWrite(),
+    artifactAccess,
     registryChanges,
     metrics,
     readiness,

@@ -396,7 +396,7 @@ async function runPrimary(config: Config, logger: Logger): Promise<void> {
   }
 
   // Several workers share the port (node:cluster); the service keeps no state in the process,
-  // so they behave like replicas behind a load balancer (DESIGN.md § Scale).
+  // so they behave like replicas behind a load balancer (README "External PostgreSQL", `WORKERS`).
   const env = { DATABASE_URL: databaseUrl };
   const listening = new Set<number>();
   let announced = false;

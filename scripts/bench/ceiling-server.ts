@@ -25,7 +25,7 @@ app.get('/auth', (req, res) => {
 });
 app.get('/query', async (req, res) => {
   const sub = subject(req.headers.authorization);
-  const { rows } = await pool.query({ name: 'reference', text: 'SELECT $1::text AS name, $2::text AS user_id', values: ['reference', sub] });
+  const { rows } = await pool.query<{ name: string; user_id: string }>({ name: 'reference', text: 'SELECT $1::text AS name, $2::text AS user_id', values: ['reference', sub] });
   res.json({ registered_model: rows[0] });
 });
 

@@ -30,7 +30,7 @@ export class BenchClient {
   }
 
   private async send<T>(method: string, path: string, payload: string | undefined): Promise<T> {
-    const res = await this.pool.request({ method: method as 'GET' | 'POST', path, headers: this.headers, body: payload });
+    const res = await this.pool.request({ method, path, headers: this.headers, body: payload });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`${method} ${path} → ${res.statusCode}: ${text.slice(0, 300)}`);
     return (text ? JSON.parse(text) : {}) as T;

@@ -21,10 +21,10 @@ async function main(): Promise<void> {
     },
   });
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-  const quick = values.quick!;
+  const quick = values.quick;
   const server = values.url
     ? undefined
-    : await startScratchServer(values['admin-url']!, log, { nodeFlags: values['node-flags']!.split(' ').filter(Boolean) });
+    : await startScratchServer(values['admin-url'], log, { nodeFlags: values['node-flags'].split(' ').filter(Boolean) });
   const url = values.url ?? server!.url;
   const token = values.token ?? server?.token;
   if (!token) throw new Error('--url needs --token (an admin token for that server)');

@@ -138,12 +138,12 @@ async function main(): Promise<void> {
     },
   });
   const log = (m: string) => process.stderr.write(`[instructions] ${m}\n`);
-  const names = values.workload!.split(',');
+  const names = values.workload.split(',');
   for (const name of names) if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}: use ${Object.keys(WORKLOADS).join(', ')}`);
   const rows: string[] = [];
   for (const name of names) {
     const w = WORKLOADS[name]!;
-    const perOp = await count(name, w, values['admin-url']!, log);
+    const perOp = await count(name, w, values['admin-url'], log);
     rows.push(`| ${w.label} | ${Math.round(perOp).toLocaleString('en-US')} |`);
   }
   process.stdout.write(`\n| operation | instructions in the service per operation |\n|---|---|\n${rows.join('\n')}\n`);

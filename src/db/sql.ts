@@ -1,14 +1,15 @@
 import { Prisma } from '@prisma/client';
-import type { Pool, QueryConfig } from 'pg';
+import type { CustomTypesConfig, Pool, QueryConfig } from 'pg';
 import pg from 'pg';
 import { RegistryError } from '../errors';
 import { clientSignal } from '../lib/client-signal';
 
 /** int8 columns and results come back as bigint, as they do from Prisma's raw queries. */
-const typeParsers = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
+const typeParsers: CustomTypesConfig = {
+  getTypeParser(oid, format) {
     if (oid === pg.types.builtins.INT8) return (v: string) => BigInt(v);
-    return pg.types.getTypeParser(oid, format);
+    // pg-types declares its parsers as `any`; each one takes the column's text (or binary) value.
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 

@@ -130,12 +130,12 @@ export class Metrics {
    * restored req.baseUrl when an error answer is written.
    */
   private routeOf(req: Request): string {
-    const route = req.route as MatchedRoute | undefined;
+    const route = (req.endpoint ?? req.route) as MatchedRoute | undefined;
     if (!route) return 'unmatched';
     const m = MOUNT.exec(req.originalUrl);
     const mount = m ? `/api/2.0/${m[1]!.toLowerCase()}` : '';
     let byMount = this.routeLabels.get(route);
-    if (!byMount) this.routeLabels.set(route, (byMount = new Map()));
+    if (!byMount) this.routeLabels.set(route, (byMount = new Map<string, string>()));
     let label = byMount.get(mount);
     if (label === undefined) {
       label = (Array.isArray(route.path) ? route.path : [route.path]).map((p) => mount + String(p)).join('|');

@@ -45,9 +45,9 @@ const ENTITY_PREFIXES: ReadonlyMap<string, Entity> = new Map<string, Entity>([
 ]);
 
 /**
- * Caps on one filter string (issue 13). MLflow has none, but every comparison on a metric, param or
- * tag is a subquery: 300 of them took 93 s before sql.ts's Conditions kept planning linear, and even
- * linear work should stay bounded. 100,000 characters hold 100 comparisons on long keys and values,
+ * Caps on one filter string, so that one request cannot keep a connection busy for minutes. MLflow
+ * has none, but every comparison on a metric, param or tag is a subquery: 300 of them took 93 s
+ * before sql.ts's Conditions kept planning linear, and even linear work should stay bounded. 100,000 characters hold 100 comparisons on long keys and values,
  * or an IN list of some 2,500 run ids. The grammar has no grouping parentheses (only flat IN lists),
  * so there is no nesting depth to cap.
  */

@@ -28,9 +28,9 @@ export function compare(column: Prisma.Sql, comparator: Comparator, value: Value
     case 'ILIKE':
       return Prisma.sql`${column} ILIKE ${value}`;
     case 'IN':
-      return Prisma.sql`${column} = ANY(${value as string[]}::text[])`;
+      return Prisma.sql`${column} = ANY(${value}::text[])`;
     case 'NOT IN':
-      return Prisma.sql`NOT (${column} = ANY(${value as string[]}::text[]))`;
+      return Prisma.sql`NOT (${column} = ANY(${value}::text[]))`;
     default:
       return Prisma.sql`${column} ${Prisma.raw(comparator)} ${typeof value === 'number' ? numberParam(value, numeric) : value}`;
   }

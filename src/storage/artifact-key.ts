@@ -1,4 +1,5 @@
 import { invalidParameter } from '../errors';
+import { withoutControlCharacters } from '../lib/shown';
 
 /** S3's key limit; local filesystems accept it too (each segment is also capped below). */
 const MAX_KEY_BYTES = 1024;
@@ -11,14 +12,14 @@ const MAX_SEGMENT_BYTES = 255;
 export const TEMP_NAME_PREFIX = '.registry-upload-';
 
 // Control characters (NUL included), backslashes and '/' never belong inside one segment.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern refuses
 const FORBIDDEN_IN_SEGMENT = /[\u0000-\u001f\u007f\\/]/;
 const DRIVE = /^[A-Za-z]:/;
 
 /**
  * THE path-safety function: turns a user-supplied artifact path into a store key, or throws
  * INVALID_PARAMETER_VALUE before anything is touched. Use it for every path that comes from a
- * request (DESIGN.md § Artifacts).
+ * request: a key that escaped its prefix would reach another run's or model's files.
  *
  * - A string is a '/'-separated path from a query or form field (already URL-decoded once); one
  *   trailing '/' is accepted ("model/" names the directory "model").
@@ -73,7 +74,7 @@ function decodedOnce(segment: string): string {
 }
 
 function unsafe(path: string, why: string) {
-  return invalidParameter(`Invalid artifact path '${path.replace(/[\u0000-\u001f\u007f]/g, '?')}': ${why}.`);
+  return invalidParameter(`Invalid artifact path '${withoutControlCharacters(path)}': ${why}.`);
 }
 
 /** Joins already-checked keys, skipping empty parts ('' is the root). */

@@ -185,7 +185,7 @@ export class LocalArtifactStore implements ArtifactStore {
     for (let i = 0; i < entries.length; i += STAT_BATCH) {
       const batch = entries.slice(i, i + STAT_BATCH);
       const sizes = await Promise.all(
-        batch.map((d) => (d.isFile() ? fs.stat(path.join(d.parentPath, d.name)).then((s) => s.size, () => undefined) : undefined)),
+        batch.map((d) => (d.isFile() ? fs.stat(path.join(d.parentPath, d.name)).then((s) => s.size, () => undefined) : Promise.resolve(undefined))),
       );
       batch.forEach((d, j) => {
         if (d.isDirectory()) out.push({ name: d.name, isDir: true });

@@ -96,8 +96,9 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.agent.destroy();
+    return Promise.resolve();
   }
 
   async put(key: string, body: Readable, options: PutOptions = {}): Promise<{ size: number }> {
@@ -132,7 +133,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const parts = fixedSizeParts(body, partSize)[Symbol.asyncIterator]();
     const first = await parts.next();
     const second = first.done ? first : await parts.next();
-    if (second.done) {
+    if (first.done || second.done) {
       const buf = first.done ? Buffer.alloc(0) : first.value;
       await this.putStreamed(key, Readable.from([buf]), buf.length, contentType, watch);
       return { size: buf.length };
@@ -161,7 +162,7 @@ export class S3ArtifactStore implements ArtifactStore {
         inflight = upload(part, buf);
         inflight.catch(() => undefined); // surfaced by the next await
       };
-      await next(first.value!);
+      await next(first.value);
       await next(second.value);
       for (let r = await parts.next(); !r.done; r = await parts.next()) await next(r.value);
       await inflight;

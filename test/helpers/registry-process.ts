@@ -41,8 +41,8 @@ export async function spawnRegistry(env: Record<string, string | undefined>): Pr
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => {
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => {
     out += d.toString();
     err += d.toString();
   });

@@ -1,14 +1,6 @@
-import type { Router } from 'express';
 import type { Container } from '../../src/container';
-import { artifactsProxyRoutes, artifactsRoutes } from '../../src/modules/artifacts/artifacts.routes';
-import { auditRoutes } from '../../src/modules/audit/audit.routes';
-import { experimentsRoutes } from '../../src/modules/experiments/experiments.routes';
-import { loggedModelsRoutes } from '../../src/modules/logged-models/logged-models.routes';
-import { modelVersionsRoutes } from '../../src/modules/model-versions/model-versions.routes';
-import { permissionsRoutes } from '../../src/modules/permissions/permissions.routes';
-import { registeredModelsRoutes } from '../../src/modules/registered-models/registered-models.routes';
-import { runsRoutes } from '../../src/modules/runs/runs.routes';
-import { servingRoutes } from '../../src/modules/serving/serving.routes';
+import { fullPaths, type PermissionRule, permissionRules } from '../../src/http/route-table';
+import { routeTable } from '../../src/routes';
 
 export interface RouteRow {
   method: string;
@@ -16,33 +8,22 @@ export interface RouteRow {
   path: string;
 }
 
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
+/** Every route the API serves, from the route table (the /ajax-api mirror aside). */
+export function listRoutes(c: Container): RouteRow[] {
+  return routeTable(c).flatMap((r) => fullPaths(r).map((path) => ({ method: r.method, path })));
 }
 
 /**
- * Every route the app serves, read off the module routers under the prefixes app.ts and
- * mlflow-router.ts mount them at (the /ajax-api mirror aside): a route added to a module shows up
- * here without anyone listing it.
+ * A stand-in for the container, for reading the rows as declared when tests are collected (before
+ * any app starts): every property and call gives it back, so finders and handlers are built but
+ * never run.
  */
-export function listRoutes(c: Container): RouteRow[] {
-  const mounted: Array<[string, Router]> = [
-    ...[runsRoutes, registeredModelsRoutes, modelVersionsRoutes, experimentsRoutes, permissionsRoutes, loggedModelsRoutes, artifactsRoutes].map(
-      (r): [string, Router] => ['/api/2.0/mlflow', r(c)],
-    ),
-    ['/api/2.0/registry', servingRoutes(c)],
-    ['/api/2.0/registry', auditRoutes(c)],
-    ['/api/2.0/mlflow-artifacts', artifactsProxyRoutes(c)],
-  ];
-  const rows: RouteRow[] = [];
-  for (const [prefix, router] of mounted) {
-    for (const layer of router.stack as unknown as Layer[]) {
-      if (!layer.route) continue;
-      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-      for (const method of Object.keys(layer.route.methods)) {
-        for (const p of paths) rows.push({ method: method.toUpperCase(), path: `${prefix}${p}` });
-      }
-    }
-  }
-  return rows;
+const inert: object = new Proxy(function inert() {}, {
+  get: (_target, prop): unknown => (prop === 'then' ? undefined : inert),
+  apply: (): unknown => inert,
+});
+
+/** The table's permission rules as declared (docs and tests; see permissionRules). */
+export function declaredRules(): PermissionRule[] {
+  return permissionRules(routeTable(inert as Container));
 }

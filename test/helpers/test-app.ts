@@ -71,9 +71,9 @@ export async function startTestApp(
     return {
       token,
       get: (path, query) => http.get(path).query(query ?? {}).set(h),
-      post: (path, body) => http.post(path).set(h).send((body ?? {}) as object),
-      patch: (path, body) => http.patch(path).set(h).send((body ?? {}) as object),
-      delete: (path, body) => http.delete(path).set(h).send((body ?? {}) as object),
+      post: (path, body) => http.post(path).set(h).send(body ?? {}),
+      patch: (path, body) => http.patch(path).set(h).send(body ?? {}),
+      delete: (path, body) => http.delete(path).set(h).send(body ?? {}),
     };
   };
   return {

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type request from 'supertest';
 import { MIGRATIONS_DIR } from '../../src/db/migrate';
-import { ENDPOINT_LEVELS } from '../../src/modules/permissions/endpoint-levels';
+import { declaredRules } from '../helpers/routes';
 import { startTestApp, type ApiClient, type TestApp } from '../helpers/test-app';
 import { bearer } from '../helpers/tokens';
 import { API, createModel, transition, uniqueName } from './registry-fixtures';
@@ -15,6 +15,7 @@ import { API, createModel, transition, uniqueName } from './registry-fixtures';
 
 const A = '/api/2.0/mlflow-artifacts/artifacts';
 const R = '/api/2.0/registry';
+const MPU = '/api/2.0/mlflow-artifacts/mpu';
 
 interface Victim {
   experimentId: string;
@@ -78,24 +79,67 @@ const PROBES: Record<string, Probe> = {
   'registered-models.update': (api, _h, _t, v) => api.patch(`${API}/registered-models/update`, { name: v.model, description: 'pwned' }),
   'registered-models.set-tag': (api, _h, _t, v) => api.post(`${API}/registered-models/set-tag`, { name: v.model, key: 'k', value: 'x' }),
   'registered-models.alias.set': (api, _h, _t, v) => api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'mine', version: v.version }),
-  'registered-models.alias.set-protected': (api, _h, _t, v) =>
+  'registered-models.alias.set.protected': (api, _h, _t, v) =>
     api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'production', version: v.version }),
   'registered-models.rename': (api, _h, _t, v) => api.post(`${API}/registered-models/rename`, { name: v.model, new_name: uniqueName('stolen') }),
   'registered-models.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/delete`, { name: v.model }),
   'model-versions.create': (api, _h, _t, v) => api.post(`${API}/model-versions/create`, { name: v.model, source: 's3://b/m' }),
-  'model-versions.get.production': (api, _h, _t, v) => api.get(`${API}/model-versions/get`, { name: v.model, version: v.version }),
+  'model-versions.get': (api, _h, _t, v) => api.get(`${API}/model-versions/get`, { name: v.model, version: v.version }),
   'model-versions.get.none': (api, _h, _t, v) => api.get(`${API}/model-versions/get`, { name: v.model, version: v.version }),
   'model-versions.get-download-uri': (api, _h, _t, v) => api.get(`${API}/model-versions/get-download-uri`, { name: v.model, version: v.version }),
   'model-versions.update': (api, _h, _t, v) => api.patch(`${API}/model-versions/update`, { name: v.model, version: v.version, description: 'x' }),
-  'model-versions.transition-stage.staging': (api, _h, _t, v) =>
+  'model-versions.transition-stage': (api, _h, _t, v) =>
     api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Staging' }),
   'model-versions.transition-stage.production': (api, _h, _t, v) =>
     api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Production' }),
   'model-versions.delete': (api, _h, _t, v) => api.delete(`${API}/model-versions/delete`, { name: v.model, version: v.version }),
   'registered-models.permissions.list': (api, _h, _t, v) => api.get(`${API}/registered-models/permissions/list`, { name: v.model }),
   'registry.audit.model': (api, _h, _t, v) => api.get(`${R}/audit`, { name: v.model }),
-  'registry.archive.production': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/archive`).set(bearer(token)),
+  'registry.archive': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/archive`).set(bearer(token)),
+  'registry.files': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/files/MLmodel`).set(bearer(token)),
+  'registry.versions.upload': (_a, http, token, v) =>
+    http.post(`${R}/models/${encodeURIComponent(v.model)}/versions`).set(bearer(token)).attach('file', Buffer.from('pwned'), 'MLmodel'),
+
+  'runs.delete-tag': (api, _h, _t, v) => api.post(`${API}/runs/delete-tag`, { run_id: v.runId, key: 'mlflow.runName' }),
+  'runs.log-model': (api, _h, _t, v) =>
+    api.post(`${API}/runs/log-model`, { run_id: v.runId, model_json: JSON.stringify({ artifact_path: 'm', flavors: {}, utc_time_created: 'now', run_id: v.runId }) }),
+  'metrics.get-history-bulk-interval': (api, _h, _t, v) => api.get(`${API}/metrics/get-history-bulk-interval`, { run_ids: v.runId, metric_key: 'loss' }),
+  'mlflow-artifacts.mpu.create': (api, _h, _t, v) => api.post(`${MPU}/create/${v.experimentId}/${v.runId}/artifacts`, { path: 'big.bin', num_parts: 1 }),
+  'mlflow-artifacts.mpu.complete': (api, _h, _t, v) =>
+    api.post(`${MPU}/complete/${v.experimentId}/${v.runId}/artifacts`, { path: 'big.bin', upload_id: 'u', parts: [{ part_number: 1, etag: 'e' }] }),
+  'mlflow-artifacts.mpu.abort': (api, _h, _t, v) => api.post(`${MPU}/abort/${v.experimentId}/${v.runId}/artifacts`, { path: 'big.bin', upload_id: 'u' }),
+  'mlflow-artifacts.upload': (_a, http, token, v) =>
+    http.post('/api/2.0/mlflow-artifacts/upload').query({ run_id: v.runId }).set(bearer(token)).attach('file', Buffer.from('pwned'), 'planted.txt'),
+  'registered-models.get-latest-versions.get': (api, _h, _t, v) => api.get(`${API}/registered-models/get-latest-versions`, { name: v.model }),
+  'registered-models.delete-tag': (api, _h, _t, v) => api.delete(`${API}/registered-models/delete-tag`, { name: v.model, key: 'k' }),
+  'registered-models.alias.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/alias`, { name: v.model, alias: 'mine' }),
+  'registered-models.alias.get': (api, _h, _t, v) => api.get(`${API}/registered-models/alias`, { name: v.model, alias: 'production' }),
+  'model-versions.set-tag': (api, _h, _t, v) => api.post(`${API}/model-versions/set-tag`, { name: v.model, version: v.version, key: 'k', value: 'x' }),
+  'model-versions.delete-tag': (api, _h, _t, v) => api.delete(`${API}/model-versions/delete-tag`, { name: v.model, version: v.version, key: 'k' }),
+  'logged-models.finalize': (api, _h, _t, v) => api.patch(`${API}/logged-models/${v.loggedModelId}`, { status: 'LOGGED_MODEL_READY' }),
+  'logged-models.delete': (api, _h, _t, v) => api.delete(`${API}/logged-models/${v.loggedModelId}`),
+  'logged-models.set-tags': (api, _h, _t, v) => api.patch(`${API}/logged-models/${v.loggedModelId}/tags`, { tags: [{ key: 'k', value: 'x' }] }),
+  'logged-models.delete-tag': (api, _h, _t, v) => api.delete(`${API}/logged-models/${v.loggedModelId}/tags/k`),
+  'logged-models.log-params': (api, _h, _t, v) => api.post(`${API}/logged-models/${v.loggedModelId}/params`, { params: [{ key: 'k', value: 'x' }] }),
+  'logged-models.list-artifacts': (api, _h, _t, v) => api.get(`${API}/logged-models/${v.loggedModelId}/artifacts/directories`),
+  'experiments.permissions.get.other': (api, _h, _t, v) => api.get(`${API}/experiments/permissions/get`, { experiment_id: v.experimentId, username: 'alice' }),
+  'experiments.permissions.update': (api, _h, _t, v) =>
+    api.patch(`${API}/experiments/permissions/update`, { experiment_id: v.experimentId, username: 'mallory', permission: 'MANAGE' }),
+  'experiments.permissions.delete': (api, _h, _t, v) => api.delete(`${API}/experiments/permissions/delete`, { experiment_id: v.experimentId, username: 'mallory' }),
+  'registered-models.permissions.create': (api, _h, _t, v) =>
+    api.post(`${API}/registered-models/permissions/create`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
+  'registered-models.permissions.get.other': (api, _h, _t, v) => api.get(`${API}/registered-models/permissions/get`, { name: v.model, username: 'alice' }),
+  'registered-models.permissions.update': (api, _h, _t, v) =>
+    api.patch(`${API}/registered-models/permissions/update`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
+  'registered-models.permissions.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/permissions/delete`, { name: v.model, username: 'mallory' }),
 };
+
+/**
+ * Rules an outsider passes by design: reading one's own grant (NO_PERMISSIONS; the `.other` case
+ * is probed), and registry.audit, whose two cases (an experiment's, a model's) are probed.
+ */
+const OPEN_BY_DESIGN = ['experiments.permissions.get', 'registered-models.permissions.get', 'registry.audit'];
+const probed = declaredRules().filter((r) => !OPEN_BY_DESIGN.includes(r.key));
 
 /** The victim's resource, respelled: which fields a row's probe reads decides what is varied. */
 function variantsOf(v: Victim): Array<[string, Victim]> {
@@ -146,12 +190,11 @@ describe.each([
     await t.close();
   });
 
-  it('has a probe for every row of the permission table that names a resource', () => {
-    const missing = ENDPOINT_LEVELS.filter((e) => e.resource !== 'none' && !(e.key in PROBES)).map((e) => e.key);
-    expect(missing).toEqual([]);
+  it('has a probe for every permission rule of the route table', () => {
+    expect(probed.filter((r) => !(r.key in PROBES)).map((r) => r.key)).toEqual([]);
   });
 
-  const rows = ENDPOINT_LEVELS.filter((e) => e.resource !== 'none');
+  const rows = probed;
 
   it.each(rows.map((e) => [e.key]))('%s: refused with 403 for the canonical spelling', async (key) => {
     const res = await PROBES[key]!(mallory, t.http, mallory.token, victim);

@@ -31,7 +31,7 @@ describe('registered-models/delete racing model-versions/create', () => {
           admin.post(`${API}/model-versions/create`, { name, source: 's3://b/m', tags: [{ key: 'k', value: 'v' }] }),
         ),
       ]);
-      expect(deleted!.status).toBe(200);
+      expect(deleted.status).toBe(200);
       for (const res of creates) {
         if (res.status === 200) {
           expect(res.body.model_version).toMatchObject({ name, version: expect.any(String) });

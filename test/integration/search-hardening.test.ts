@@ -1,4 +1,3 @@
-import { Prisma } from '@prisma/client';
 import { FILTER_LIMITS } from '../../src/search/filter-parser';
 import { runSearchSql } from '../../src/search/runs-search';
 import { startTestApp, type TestApp } from '../helpers/test-app';

@@ -20,7 +20,7 @@ async function dropMidUpload(method: string, url: string, headers: http.Outgoing
 /** Every file below `dir`, relative to it. */
 function filesBelow(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
     .filter((d) => d.isFile())
     .map((d) => path.relative(dir, path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)));
 }

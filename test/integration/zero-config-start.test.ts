@@ -29,8 +29,8 @@ function start(dataDir: string, port: number): Promise<Started> {
         resolve({ proc, url, token });
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.on('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
   });
 }

@@ -48,6 +48,7 @@ describe('parseFilter', () => {
 describe('names of Object.prototype (issue 12)', () => {
   const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
   const invalidEntity = (k: string) =>
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- @types/jest types expect.objectContaining() as `any`
     expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: `Invalid entity type '${k}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']` });
 
   it.each(names)('refuses %s as an entity type, in filters and order_by', (k) => {

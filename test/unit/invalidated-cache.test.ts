@@ -11,9 +11,9 @@ describe('InvalidatedCache', () => {
   let live = true;
   let loads = 0;
   const cache = () => new InvalidatedCache<string>(10, () => live);
-  const counted = (value: string | null) => async () => {
+  const counted = (value: string | null) => () => {
     loads++;
-    return value;
+    return Promise.resolve(value);
   };
   beforeEach(() => {
     live = true;

@@ -1,6 +1,6 @@
-import { parseModelSource } from '../../src/modules/model-versions/model-source';
-import { canonicalStage, levelForTransition, type Stage } from '../../src/modules/model-versions/stages';
-import { validateAlias, validateNewAlias, validateTag } from '../../src/modules/registered-models/registry-validation';
+import { parseModelSource } from '../../src/modules/registry/model-source';
+import { canonicalStage, levelForTransition, type Stage } from '../../src/modules/registry/stages';
+import { validateAlias, validateNewAlias, validateTag } from '../../src/modules/registry/registry-validation';
 
 describe('stages', () => {
   it.each([

@@ -7,10 +7,10 @@ const MiB = 1024 * 1024;
 /** A file in memory; `maxRead` caps what one read returns, as a short read from the disk would. */
 function fileOf(content: Buffer, maxRead = Infinity) {
   return {
-    async read(buffer: Buffer, offset: number, length: number, position: number) {
+    read(buffer: Buffer, offset: number, length: number, position: number) {
       const n = Math.max(0, Math.min(length, maxRead, content.length - position));
       content.copy(buffer, offset, position, position + n);
-      return { bytesRead: n };
+      return Promise.resolve({ bytesRead: n });
     },
   };
 }

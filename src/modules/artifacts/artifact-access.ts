@@ -1,29 +1,31 @@
 import { invalidParameter, RegistryError } from '../../errors';
 import type { Principal } from '../../http/principal';
+import type { Finder, Found } from '../../http/route-table';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService } from '../permissions/permissions.service';
+import type { RunGate } from '../runs/run-gate';
 
 export type ArtifactAction = 'read' | 'write' | 'delete';
 
-/** What the artifact module needs from the experiments service (BRIEF.md cross-module contract). */
-export interface ExperimentGate {
-  requireExperiment(p: Principal, experimentId: string, level: Level): Promise<{ id: bigint }>;
-}
-
-/** What the artifact module needs from the runs service (BRIEF.md cross-module contract). */
-export interface RunGate {
-  requireRun(p: Principal, runId: string, level: Level): Promise<{ id: string; experimentId: bigint; artifactUri: string }>;
-}
-
-const LEVEL: Record<ArtifactAction, Level> = { read: 'READ', write: 'EDIT', delete: 'MANAGE' };
+/** The level each artifact action needs on the key's owner. */
+export const ARTIFACT_LEVEL: Record<ArtifactAction, Level> = { read: 'READ', write: 'EDIT', delete: 'MANAGE' };
 
 /**
- * Who may touch which key: the leading segment names the resource (store layout in
- * storage/artifact-store.ts).
- * - `<experiment_id>/...` → the experiment's permission (READ to read/list, EDIT to write, MANAGE
- *   to delete); a run id as second segment (`<exp>/<run>/artifacts/...`) must be a run of that
- *   experiment; `<exp>/models/<model_id>/...` (MLflow 3 logged models) needs the experiment only.
- * - `registry/<registered_model_id>/...` → that registered model's permission, same levels.
+ * What the artifact module needs from the experiments service; declared here so that artifacts
+ * depend on this much of experiments and nothing more.
+ */
+export interface ExperimentGate {
+  /** 404 if the experiment is absent. */
+  exists(experimentId: string): Promise<void>;
+}
+
+/**
+ * Who owns which key: the leading segment names the resource (store layout in
+ * storage/artifact-layout.ts).
+ * - `<experiment_id>/...` → the experiment; a run id as second segment (`<exp>/<run>/artifacts/...`)
+ *   must be a run of that experiment; `<exp>/models/<model_id>/...` (MLflow 3 logged models) is the
+ *   experiment's too.
+ * - `registry/<registered_model_id>/...` → that registered model.
  * - anything else, the root included → administrators only.
  */
 export class ArtifactAccess {
@@ -33,28 +35,46 @@ export class ArtifactAccess {
     private readonly permissions: PermissionsService,
   ) {}
 
-  async authorize(p: Principal, key: string, action: ArtifactAction): Promise<void> {
+  /** The owner of a key: 404 for an absent experiment or run, 400 for a run under another experiment. */
+  async ownerOf(key: string): Promise<Found> {
     const [first, second] = key === '' ? [] : key.split('/');
-    const level = LEVEL[action];
     if (first !== undefined && /^\d+$/.test(first)) {
-      await this.experiments.requireExperiment(p, first, level);
+      await this.experiments.exists(first);
       if (second !== undefined && second !== 'models') {
-        const run = await this.runs.requireRun(p, second, level);
-        if (String(run.experimentId) !== first) {
-          throw invalidParameter(`Run '${second}' does not belong to experiment ${first}; its artifacts live under ${String(run.experimentId)}/${second}/.`);
+        const experimentId = await this.runs.experimentIdOf(second);
+        if (String(experimentId) !== first) {
+          throw invalidParameter(`Run '${second}' does not belong to experiment ${first}; its artifacts live under ${String(experimentId)}/${second}/.`);
         }
       }
-      return;
+      return { type: 'experiment', id: first, what: `id=${first}` };
     }
-    if (first === 'registry' && second !== undefined && /^\d+$/.test(second)) {
-      await this.permissions.require(p, 'registered_model', second, level, `id=${second}`);
-      return;
-    }
-    if (p.isAdmin) return;
-    throw new RegistryError(
-      'PERMISSION_DENIED',
-      `Permission denied: user '${p.subject}' may not access artifact path '${key}'; only administrators may use paths ` +
-        `outside '<experiment_id>/...' and 'registry/<registered_model_id>/...'.`,
-    );
+    if (first === 'registry' && second !== undefined && /^\d+$/.test(second)) return { type: 'registered_model', id: second, what: `id=${second}` };
+    return { adminOnly: true, id: '', what: key };
   }
+
+  /** The route table's finder of the owner of the key a request names. */
+  owner<I>(keyOf: (input: I) => string, via: string): Finder<I> {
+    return { via, find: (input) => this.ownerOf(keyOf(input)) };
+  }
+
+  /**
+   * For a key the service derives from loaded data (a run's artifact root): 403 unless the caller
+   * holds the action's level on the key's owner.
+   */
+  async authorize(p: Principal, key: string, action: ArtifactAction): Promise<void> {
+    const owner = await this.ownerOf(key);
+    if (owner.adminOnly) {
+      if (!p.isAdmin) throw outsideOwners(p, key);
+      return;
+    }
+    await this.permissions.require(p, owner.type!, owner.id, ARTIFACT_LEVEL[action], owner.what);
+  }
+}
+
+export function outsideOwners(p: Principal, key: string): RegistryError {
+  return new RegistryError(
+    'PERMISSION_DENIED',
+    `Permission denied: user '${p.subject}' may not access artifact path '${key}'; only administrators may use paths ` +
+      `outside '<experiment_id>/...' and 'registry/<registered_model_id>/...'.`,
+  );
 }

@@ -77,7 +77,7 @@ export async function receiveFormUpload(
     },
   }).any();
   await new Promise<void>((resolve, reject) => {
-    middleware(req, res, (err?: unknown) => (err ? reject(malformedBody(err) ?? err) : resolve()));
+    middleware(req, res, (err?: unknown) => (err ? reject(malformedBody(err) ?? (err as Error)) : resolve()));
   });
   if (stored.length === 0) {
     throw invalidParameter("No files in the upload; send each file as a form field, e.g. -F file=@model.onnx.");

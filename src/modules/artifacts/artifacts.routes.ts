@@ -1,107 +1,184 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { Container } from '../../container';
 import { invalidParameter } from '../../errors';
-import { jsonRequest } from '../../http/limits';
-import { principalOf } from '../../http/principal';
-import { parseBody, parseQuery } from '../../http/validate';
+import { type AnyRoute, route } from '../../http/route-table';
+import { artifactKey } from '../../storage/artifact-key';
 import { sendDownload } from './artifact-http';
 import { receiveFormUpload } from './artifact-upload';
 import { toApiDirectoryEntry, toApiFileInfo, toApiMultipartCredential } from './artifacts.mapper';
-import {
-  AbortMultipartUpload,
-  CompleteMultipartUpload,
-  CreateMultipartUpload,
-  ListArtifacts,
-  ListArtifactsMlflowArtifacts,
-  UploadQuery,
-} from './artifacts.schemas';
+import * as S from './artifacts.schemas';
 
-/** Express 5 hands a named wildcard over as an array of decoded segments; artifactKey() checks each. */
-const segmentsOf = (req: Request): string[] => {
-  const value: unknown = req.params.path;
-  return Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
-};
+const OWNER = "the key's owner: the experiment of '<experiment_id>/…', the model of 'registry/<model_id>/…', else administrators only";
 
-/** `GET /mlflow/artifacts/list`, mounted in mlflow-router.ts. */
-export function artifactsRoutes(c: Container): Router {
-  const router = Router();
-  router.get('/artifacts/list', async (req, res) => {
-    const input = parseQuery(ListArtifacts, req);
-    const listing = await c.artifacts.listRunArtifacts(principalOf(req), input);
-    res.json({
-      root_uri: listing.rootUri,
-      ...(listing.files.length > 0 ? { files: listing.files.map((f) => toApiFileInfo(f.path, f.isDir, f.size)) } : {}),
-      ...(listing.nextPageToken ? { next_page_token: listing.nextPageToken } : {}),
-    });
+/** `GET /mlflow/artifacts/list` and MLflow's artifact proxy (mlflow-api.md §1.3, §1.7). */
+export function artifactsRoutes(c: Container): AnyRoute[] {
+  const artifacts = c.artifacts;
+  const owner = c.artifactAccess.owner((i: { key: string }) => i.key, OWNER);
+  const mpu = (step: 'create' | 'complete' | 'abort') => ({
+    area: 'mlflow-artifacts' as const,
+    method: 'POST' as const,
+    path: [`/mpu/${step}`, `/mpu/${step}/*dir`],
+    from: 'params+body' as const,
+    access: { kind: 'resource' as const, type: 'owner' as const, level: 'EDIT' as const, on: owner },
   });
-  return router;
+
+  return [
+    route({
+      key: 'artifacts.list',
+      area: 'mlflow',
+      method: 'GET',
+      path: '/artifacts/list',
+      schema: S.ListArtifacts,
+      from: 'query',
+      access: {
+        kind: 'resource',
+        type: 'experiment',
+        level: 'READ',
+        on: c.runs.experimentOf((i: { runId: string }) => i.runId),
+        refine: "the service also needs READ on the owner of the run's artifact root",
+      },
+      summary: "A run's artifacts under a directory, as paths relative to the run's artifact root.",
+      handle: async ({ input, principal }) => {
+        const listing = await artifacts.listRunArtifacts(principal, input);
+        return {
+          root_uri: listing.rootUri,
+          ...(listing.files.length > 0 ? { files: listing.files.map((f) => toApiFileInfo(f.path, f.isDir, f.size)) } : {}),
+          ...(listing.nextPageToken ? { next_page_token: listing.nextPageToken } : {}),
+        };
+      },
+    }),
+    route({
+      key: 'mlflow-artifacts.list',
+      area: 'mlflow-artifacts',
+      method: 'GET',
+      path: '/artifacts',
+      schema: S.ListArtifactsMlflowArtifacts,
+      from: 'query',
+      body: 'stream',
+      access: { kind: 'resource', type: 'owner', level: 'READ', on: owner },
+      summary: "A directory's children (a file or missing path lists as none).",
+      handle: async ({ input }) => {
+        const entries = await artifacts.listDirectory(input.key);
+        return entries.length > 0 ? { files: entries.map(toApiDirectoryEntry) } : {};
+      },
+    }),
+    route({
+      key: 'mlflow-artifacts.get',
+      area: 'mlflow-artifacts',
+      method: 'GET',
+      path: '/artifacts/*path',
+      schema: S.ArtifactPath,
+      from: 'params',
+      body: 'stream',
+      access: { kind: 'resource', type: 'owner', level: 'READ', on: owner },
+      summary: "Streams one artifact's bytes (Range supported).",
+      handle: async ({ input, req, res }) => {
+        await sendDownload(req, res, await artifacts.download(input.key), c.metrics.artifactBytesSent);
+        return undefined;
+      },
+    }),
+    route({
+      key: 'mlflow-artifacts.put',
+      area: 'mlflow-artifacts',
+      method: 'PUT',
+      path: '/artifacts/*path',
+      schema: S.ArtifactPath,
+      from: 'params',
+      body: 'stream',
+      access: { kind: 'resource', type: 'owner', level: 'EDIT', on: owner },
+      summary: 'Stores the raw request body as one artifact; nothing is visible unless all of it arrived.',
+      handle: async ({ input, req }) => {
+        const length = req.headers['content-length'];
+        const size = length === undefined ? undefined : Number(length);
+        c.metrics.artifactBytesReceived(await artifacts.upload(input.key, req, { size, contentType: req.headers['content-type'] }));
+        return {};
+      },
+    }),
+    route({
+      key: 'mlflow-artifacts.delete',
+      area: 'mlflow-artifacts',
+      method: 'DELETE',
+      path: '/artifacts/*path',
+      schema: S.ArtifactPath,
+      from: 'params',
+      body: 'stream',
+      access: { kind: 'resource', type: 'owner', level: 'MANAGE', on: owner },
+      summary: 'Removes an artifact and everything below it.',
+      handle: async ({ input }) => {
+        await artifacts.remove(input.key);
+        return {};
+      },
+    }),
+    route({
+      ...mpu('create'),
+      key: 'mlflow-artifacts.mpu.create',
+      schema: S.CreateMultipartUpload,
+      summary: 'Starts a multipart upload; answers presigned part URLs (S3 stores only; 501 otherwise).',
+      handle: async ({ input }) => {
+        const { uploadId, parts } = await artifacts.createMultipartUpload(input.key, input);
+        return { upload_id: uploadId, credentials: parts.map(toApiMultipartCredential) };
+      },
+    }),
+    route({
+      ...mpu('complete'),
+      key: 'mlflow-artifacts.mpu.complete',
+      schema: S.CompleteMultipartUpload,
+      summary: 'Completes a multipart upload from its parts.',
+      handle: async ({ input }) => {
+        await artifacts.completeMultipartUpload(input.key, input);
+        return {};
+      },
+    }),
+    route({
+      ...mpu('abort'),
+      key: 'mlflow-artifacts.mpu.abort',
+      schema: S.AbortMultipartUpload,
+      summary: 'Aborts a multipart upload.',
+      handle: async ({ input }) => {
+        await artifacts.abortMultipartUpload(input.key, input);
+        return {};
+      },
+    }),
+    // Our addition for clients without MLflow: curl -F file=@model.onnx -F path=model/ '.../upload?run_id=<id>'.
+    route({
+      key: 'mlflow-artifacts.upload',
+      area: 'mlflow-artifacts',
+      method: 'POST',
+      path: '/upload',
+      schema: S.UploadQuery,
+      from: 'query',
+      body: 'stream',
+      access: {
+        kind: 'resource',
+        type: 'owner',
+        level: 'EDIT',
+        on: {
+          via: "the run_id's experiment, else the owner of the path",
+          find: (i) => {
+            if (i.run_id !== undefined) return c.runs.ofRun(i.run_id);
+            if (i.path === undefined) throw invalidParameter("Pass run_id, or path (relative to the artifact root, e.g. '1/<run_id>/artifacts/model') in the query string.");
+            return c.artifactAccess.ownerOf(artifactKey(i.path, { allowRoot: true }));
+          },
+        },
+        refine: "with run_id, the service also needs EDIT on the owner of the run's artifact root",
+      },
+      summary: 'Uploads the files of a multipart/form-data body (our addition, for curl -F).',
+      handle: async ({ input, principal, req, res }) => {
+        const upload = await artifacts.beginFormUpload(principal, { runId: input.run_id, dir: input.path });
+        const files = await receiveFormUpload(req, res, upload, c.config.limits, c.metrics.artifactBytesReceived);
+        return { files: files.map((f) => toApiFileInfo(f.path, false, f.size)) };
+      },
+    }),
+  ];
 }
 
 /**
- * MLflow's artifact proxy (mlflow-api.md §1.7), mounted by app.ts under /api/2.0/mlflow-artifacts
- * and /ajax-api/2.0/mlflow-artifacts behind authentication. PUT takes the raw body (no JSON
- * parser here); only the mpu endpoints parse JSON.
+ * The artifact proxy's errors: a body we stopped reading (a refused upload) closes the connection
+ * instead of draining gigabytes; Express 5 fails to decode a malformed %-escape in the path with a
+ * bare URIError (a 500 otherwise).
  */
-export function artifactsProxyRoutes(c: Container): Router {
-  const router = Router();
-  const json = jsonRequest(c.config.limits.jsonBodyBytes);
-
-  router.get('/artifacts', async (req, res) => {
-    const { path } = parseQuery(ListArtifactsMlflowArtifacts, req);
-    const entries = await c.artifacts.listDirectory(principalOf(req), path);
-    res.json(entries.length > 0 ? { files: entries.map(toApiDirectoryEntry) } : {});
-  });
-
-  router.get('/artifacts/*path', async (req, res) => {
-    const download = await c.artifacts.download(principalOf(req), segmentsOf(req));
-    await sendDownload(req, res, download, c.metrics.artifactBytesSent);
-  });
-
-  router.put('/artifacts/*path', async (req, res) => {
-    const length = req.headers['content-length'];
-    const size = length === undefined ? undefined : Number(length);
-    c.metrics.artifactBytesReceived(await c.artifacts.upload(principalOf(req), segmentsOf(req), req, { size, contentType: req.headers['content-type'] }));
-    res.json({});
-  });
-
-  router.delete('/artifacts/*path', async (req, res) => {
-    await c.artifacts.remove(principalOf(req), segmentsOf(req));
-    res.json({});
-  });
-
-  // The URL names the directory; the body's `path` is the client's local file, whose basename names the object.
-  router.post(['/mpu/create', '/mpu/create/*path'], json, async (req, res) => {
-    const input = parseBody(CreateMultipartUpload, req);
-    const { uploadId, parts } = await c.artifacts.createMultipartUpload(principalOf(req), segmentsOf(req), input);
-    res.json({ upload_id: uploadId, credentials: parts.map(toApiMultipartCredential) });
-  });
-
-  router.post(['/mpu/complete', '/mpu/complete/*path'], json, async (req, res) => {
-    const input = parseBody(CompleteMultipartUpload, req);
-    await c.artifacts.completeMultipartUpload(principalOf(req), segmentsOf(req), input);
-    res.json({});
-  });
-
-  router.post(['/mpu/abort', '/mpu/abort/*path'], json, async (req, res) => {
-    const input = parseBody(AbortMultipartUpload, req);
-    await c.artifacts.abortMultipartUpload(principalOf(req), segmentsOf(req), input);
-    res.json({});
-  });
-
-  // Our addition for clients without MLflow: curl -F file=@model.onnx -F path=model/ '.../upload?run_id=<id>'.
-  router.post('/upload', async (req, res) => {
-    const query = parseQuery(UploadQuery, req);
-    const upload = await c.artifacts.beginFormUpload(principalOf(req), { runId: query.run_id, dir: query.path });
-    const files = await receiveFormUpload(req, res, upload, c.config.limits, c.metrics.artifactBytesReceived);
-    res.json({ files: files.map((f) => toApiFileInfo(f.path, false, f.size)) });
-  });
-
-  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
-    // A body we stopped reading (rejected upload): close the connection instead of draining gigabytes.
-    if (!req.complete) res.setHeader('Connection', 'close');
-    // Express 5 fails to decode a malformed %-escape in the path with a bare URIError (→ 500 otherwise).
-    if (err instanceof URIError) return next(invalidParameter(`Invalid artifact path: malformed percent-encoding in '${req.path}'.`));
-    next(err);
-  });
-  return router;
+export function artifactErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (!req.complete) res.setHeader('Connection', 'close');
+  if (err instanceof URIError) return next(invalidParameter(`Invalid artifact path: malformed percent-encoding in '${req.path}'.`));
+  next(err);
 }

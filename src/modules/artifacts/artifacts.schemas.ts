@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import path from 'node:path';
+import { artifactKey, joinKey } from '../../storage/artifact-key';
 
 const optionalString = z.string().optional();
 
@@ -15,29 +17,46 @@ export const ListArtifacts = z
   });
 export type ListArtifactsInput = z.output<typeof ListArtifacts>;
 
-/** GET /mlflow-artifacts/artifacts?path= (mlflow-api.md §1.7). */
-export const ListArtifactsMlflowArtifacts = z.object({ path: optionalString });
+/** GET /mlflow-artifacts/artifacts?path= (mlflow-api.md §1.7): the directory's key ('' = the root). */
+export const ListArtifactsMlflowArtifacts = z.object({ path: optionalString }).transform((i) => ({ key: artifactKey(i.path ?? '', { allowRoot: true }) }));
+
+/**
+ * A wildcard of the URL: Express 5 hands it over as an array of decoded segments (absent when the
+ * URL ends before it); artifactKey() checks each and answers 400 for a bad one.
+ */
+const segments = z.preprocess((v: unknown): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string()));
+
+/** GET, PUT and DELETE /mlflow-artifacts/artifacts/<path>: the object's key. */
+export const ArtifactPath = z.object({ path: segments }).transform((i) => ({ key: artifactKey(i.path) }));
 
 const intLike = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** POST /mlflow-artifacts/mpu/create/<dir>: `path` is the client's local file; its basename names the object. */
-export const CreateMultipartUpload = z.object({
-  path: z.string().min(1),
-  num_parts: intLike(1, 10_000).default(1),
-});
+/**
+ * POST /mlflow-artifacts/mpu/{create,complete,abort}/<dir>: the URL names the directory, the body's
+ * `path` is the client's local file, whose basename names the object: `key`.
+ */
+const multipartKey = (dir: readonly string[], localPath: string) =>
+  joinKey(artifactKey(dir, { allowRoot: true }), artifactKey([path.posix.basename(localPath.replace(/\\/g, '/'))]));
 
-export const CompleteMultipartUpload = z.object({
-  path: z.string().min(1),
-  upload_id: z.string().min(1),
-  parts: z
-    .array(z.object({ part_number: intLike(1, 10_000), etag: z.string().min(1), url: optionalString }))
-    .min(1),
-});
+const dirAndFile = { dir: segments, path: z.string().min(1) };
 
-export const AbortMultipartUpload = z.object({
-  path: z.string().min(1),
-  upload_id: z.string().min(1),
-});
+export const CreateMultipartUpload = z
+  .object({ ...dirAndFile, num_parts: intLike(1, 10_000).default(1) })
+  .transform((i) => ({ key: multipartKey(i.dir, i.path), num_parts: i.num_parts }));
+
+export const CompleteMultipartUpload = z
+  .object({
+    ...dirAndFile,
+    upload_id: z.string().min(1),
+    parts: z
+      .array(z.object({ part_number: intLike(1, 10_000), etag: z.string().min(1), url: optionalString }))
+      .min(1),
+  })
+  .transform((i) => ({ key: multipartKey(i.dir, i.path), upload_id: i.upload_id, parts: i.parts }));
+
+export const AbortMultipartUpload = z
+  .object({ ...dirAndFile, upload_id: z.string().min(1) })
+  .transform((i) => ({ key: multipartKey(i.dir, i.path), upload_id: i.upload_id }));
 
 /** POST /mlflow-artifacts/upload (multipart/form-data, our addition for clients without MLflow). */
 export const UploadQuery = z.object({ run_id: optionalString, path: optionalString });

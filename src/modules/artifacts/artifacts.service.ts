@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Config } from '../../config';
 import { invalidParameter, RegistryError } from '../../errors';
@@ -8,7 +7,8 @@ import { decodePageToken, encodePageToken } from '../../lib/page-token';
 import { artifactKey, joinKey, keyOfArtifactUri, TEMP_NAME_PREFIX } from '../../storage/artifact-key';
 import type { ArtifactEntry, ArtifactStore, PresignedPart } from '../../storage/artifact-store';
 import { byteLimit } from '../../storage/streams';
-import type { ArtifactAccess, RunGate } from './artifact-access';
+import type { RunGate } from '../runs/run-gate';
+import type { ArtifactAccess } from './artifact-access';
 import type { Download } from './artifact-http';
 import type { ListArtifactsInput } from './artifacts.schemas';
 
@@ -41,10 +41,8 @@ export class ArtifactsService {
   ) {}
 
   /** PUT: streams the body into the store; nothing is visible under the key unless all of it arrived. Returns the bytes stored. */
-  async upload(p: Principal, segments: readonly string[], body: Readable, meta: { size?: number; contentType?: string }): Promise<number> {
-    const key = artifactKey(segments);
+  async upload(key: string, body: Readable, meta: { size?: number; contentType?: string }): Promise<number> {
     if (meta.size !== undefined && meta.size > this.limits.uploadBytes) throw this.tooLarge();
-    await this.access.authorize(p, key, 'write');
     // With a Content-Length the HTTP parser already stops at that many bytes; count only chunked bodies.
     if (meta.size !== undefined) return (await this.store.put(key, body, meta)).size;
     const limited = body.pipe(byteLimit(this.limits.uploadBytes, this.tooLarge().message));
@@ -58,33 +56,30 @@ export class ArtifactsService {
     });
   }
 
-  async download(p: Principal, segments: readonly string[]): Promise<Download> {
-    const key = artifactKey(segments);
-    await this.access.authorize(p, key, 'read');
+  async download(key: string): Promise<Download> {
     const stat = await this.store.stat(key);
     if (!stat) throw new RegistryError('RESOURCE_DOES_NOT_EXIST', `No artifact at '${key}'.`);
     return { key, size: stat.size, writeTo: (out, range) => this.store.writeTo(key, out, range) };
   }
 
   /** GET /mlflow-artifacts/artifacts?path=: the directory's children as basenames; a file or missing path lists as []. */
-  async listDirectory(p: Principal, dir: string | undefined): Promise<ArtifactEntry[]> {
-    const key = artifactKey(dir ?? '', { allowRoot: true });
-    await this.access.authorize(p, key, 'read');
+  listDirectory(key: string): Promise<ArtifactEntry[]> {
     return this.store.list(key);
   }
 
   /** DELETE: the object and everything below it. */
-  async remove(p: Principal, segments: readonly string[]): Promise<void> {
-    const key = artifactKey(segments);
-    await this.access.authorize(p, key, 'delete');
+  async remove(key: string): Promise<void> {
     await this.store.remove(key);
   }
 
-  /** GET /mlflow/artifacts/list: run-relative paths under the run's artifact root. */
+  /**
+   * GET /mlflow/artifacts/list: run-relative paths under the run's artifact root, which `p` must be
+   * able to read too (a run's root follows its experiment's artifact location).
+   */
   async listRunArtifacts(p: Principal, input: ListArtifactsInput): Promise<RunArtifactListing> {
     const relative = artifactKey(input.path ?? '', { allowRoot: true });
     const offset = decodePageToken(input.pageToken);
-    const run = await this.runs.requireRun(p, input.runId, 'READ');
+    const run = await this.runs.find(input.runId);
     const root = keyOfArtifactUri(run.artifactUri);
     // A root on another scheme (s3://, file:) is not ours to read: an empty listing, as MLflow
     // shows for a location it cannot see, rather than an error on every UI visit.
@@ -100,38 +95,18 @@ export class ArtifactsService {
     };
   }
 
-  /** mpu/create/<dir>: the object is `<dir>/<basename of the client's local file>`. */
-  async createMultipartUpload(
-    p: Principal,
-    dirSegments: readonly string[],
-    input: { path: string; num_parts: number },
-  ): Promise<{ uploadId: string; parts: PresignedPart[] }> {
-    const key = await this.multipartKey(p, dirSegments, input.path);
+  /** mpu/create/<dir>: the object is `key`, `<dir>/<basename of the client's local file>` (multipartKey). */
+  createMultipartUpload(key: string, input: { num_parts: number }): Promise<{ uploadId: string; parts: PresignedPart[] }> {
     return this.multipart().create(key, input.num_parts);
   }
 
-  async completeMultipartUpload(
-    p: Principal,
-    dirSegments: readonly string[],
-    input: { path: string; upload_id: string; parts: Array<{ part_number: number; etag: string }> },
-  ): Promise<void> {
-    const key = await this.multipartKey(p, dirSegments, input.path);
+  async completeMultipartUpload(key: string, input: { upload_id: string; parts: Array<{ part_number: number; etag: string }> }): Promise<void> {
     const parts = [...input.parts].sort((a, b) => a.part_number - b.part_number);
     await this.multipart().complete(key, input.upload_id, parts.map((x) => ({ partNumber: x.part_number, etag: x.etag })));
   }
 
-  async abortMultipartUpload(p: Principal, dirSegments: readonly string[], input: { path: string; upload_id: string }): Promise<void> {
-    const key = await this.multipartKey(p, dirSegments, input.path);
+  async abortMultipartUpload(key: string, input: { upload_id: string }): Promise<void> {
     await this.multipart().abort(key, input.upload_id);
-  }
-
-  private async multipartKey(p: Principal, dirSegments: readonly string[], localPath: string): Promise<string> {
-    const dir = artifactKey(dirSegments, { allowRoot: true });
-    const name = artifactKey([path.posix.basename(localPath.replace(/\\/g, '/'))]);
-    const key = joinKey(dir, name);
-    await this.access.authorize(p, key, 'write');
-    this.multipart();
-    return key;
   }
 
   private multipart() {
@@ -147,7 +122,7 @@ export class ArtifactsService {
   async beginFormUpload(p: Principal, input: { runId?: string; dir?: string }): Promise<FormUpload> {
     let root = '';
     if (input.runId !== undefined) {
-      const run = await this.runs.requireRun(p, input.runId, 'EDIT');
+      const run = await this.runs.find(input.runId);
       const runRoot = keyOfArtifactUri(run.artifactUri);
       if (runRoot === undefined) {
         throw invalidParameter(`Run '${input.runId}' keeps its artifacts at ${run.artifactUri}, which this server does not serve; upload there directly.`);

@@ -1,6 +1,5 @@
 import { invalidParameter, RegistryError } from '../../errors';
-import type { Principal } from '../../http/principal';
-import type { PermissionsService } from '../permissions/permissions.service';
+import type { Finder, Found } from '../../http/route-table';
 import type { AuditEventRecord } from './audit.repository';
 import type { AuditService } from './audit.service';
 
@@ -20,35 +19,53 @@ export interface AuditTrailQuery {
 export class AuditTrailService {
   constructor(
     private readonly audit: AuditService,
-    private readonly permissions: PermissionsService,
+    /** 404 if the experiment is absent. */
+    private readonly experimentExists: (experimentId: string) => Promise<void>,
     /** The registered model's id by its current name, or null if no such model exists. */
     private readonly findModelId: (name: string) => Promise<bigint | null>,
   ) {}
 
-  async list(p: Principal, q: AuditTrailQuery): Promise<{ items: AuditEventRecord[]; nextPageToken?: string }> {
-    if ((q.name === undefined) === (q.experimentId === undefined)) {
-      throw invalidParameter("Pass exactly one of 'name' (a registered model) or 'experiment_id'.");
-    }
-    if (q.experimentId !== undefined) {
-      if (q.version !== undefined) throw invalidParameter("'version' only applies to a registered model's trail.");
-      await this.permissions.require(p, 'experiment', q.experimentId, 'READ', q.experimentId);
-      return this.audit.list({ experimentId: BigInt(q.experimentId) }, q.pageToken, q.maxResults);
-    }
-    const name = q.name!;
+  /**
+   * The route table's finder of the trail's owner: the experiment of experiment_id (404 if
+   * absent), the live registered model named name, or, for a name no live model has, the trail of
+   * deleted models: administrators only.
+   */
+  owner<I>(queryOf: (input: I) => AuditTrailQuery): Finder<I> {
+    return {
+      via: 'the experiment of experiment_id, else the registered model named name (admins only once deleted)',
+      find: async (input, p): Promise<Found> => {
+        const q = queryOf(input);
+        if ((q.name === undefined) === (q.experimentId === undefined)) {
+          throw invalidParameter("Pass exactly one of 'name' (a registered model) or 'experiment_id'.");
+        }
+        if (q.experimentId !== undefined) {
+          if (q.version !== undefined) throw invalidParameter("'version' only applies to a registered model's trail.");
+          await this.experimentExists(q.experimentId);
+          return { type: 'experiment', id: q.experimentId, what: q.experimentId };
+        }
+        const name = q.name!;
+        const modelId = await this.findModelId(name);
+        if (modelId !== null) return { type: 'registered_model', id: String(modelId), what: `'${name}'` };
+        // The authorization step's own refusal of adminOnly names artifact paths; this one says why.
+        if (!p.isAdmin) {
+          throw new RegistryError(
+            'PERMISSION_DENIED',
+            `Registered Model with name=${name} does not exist; only admins may read the audit trail of a deleted model.`,
+          );
+        }
+        return { type: 'registered_model', id: '', what: `'${name}'`, adminOnly: true };
+      },
+    };
+  }
+
+  /** The trail of what `owner` found. */
+  async list(q: AuditTrailQuery, owner: Found): Promise<{ items: AuditEventRecord[]; nextPageToken?: string }> {
+    if (owner.type === 'experiment') return this.audit.list({ experimentId: BigInt(owner.id) }, q.pageToken, q.maxResults);
     const version = q.version !== undefined ? { version: q.version } : {};
-    const modelId = await this.findModelId(name);
-    if (modelId !== null) {
-      await this.permissions.require(p, 'registered_model', String(modelId), 'READ', `'${name}'`);
-      return this.audit.list({ modelId, ...version }, q.pageToken, q.maxResults);
-    }
-    if (!p.isAdmin) {
-      throw new RegistryError(
-        'PERMISSION_DENIED',
-        `Registered Model with name=${name} does not exist; only admins may read the audit trail of a deleted model.`,
-      );
-    }
+    if (!owner.adminOnly) return this.audit.list({ modelId: BigInt(owner.id), ...version }, q.pageToken, q.maxResults);
     // The whole trail of models deleted under this name (their earlier names included), and any
     // event that carried the name.
+    const name = q.name!;
     const modelIds = await this.audit.deletedModelIds(name);
     return this.audit.list({ modelIds, modelName: name, ...version }, q.pageToken, q.maxResults);
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { int64 } from '../../http/wire';
 import { experimentId } from '../experiments/experiments.schemas';
-import { versionNumber } from '../registered-models/registered-models.schemas';
+import { versionNumber } from '../registry/registered-models.schemas';
 
 export const AUDIT_MAX_RESULTS = 1000;
 

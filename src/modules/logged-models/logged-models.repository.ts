@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@prisma/client';
 
-export interface LoggedModelRecord {
+/** A logged model as its own tables hold it. */
+export interface LoggedModelRow {
   id: string;
   experimentId: bigint;
   name: string;
@@ -15,6 +16,10 @@ export interface LoggedModelRecord {
   tags: Array<{ key: string; value: string }>;
   params: Array<{ key: string; value: string }>;
   metrics: LoggedModelMetric[];
+}
+
+/** A logged model with the registry versions registered from it. */
+export interface LoggedModelRecord extends LoggedModelRow {
   registrations: Array<{ name: string; version: number }>;
 }
 
@@ -35,18 +40,11 @@ const include = { tags: { orderBy: { key: 'asc' as const } }, params: { orderBy:
 export class LoggedModelsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async findById(id: string): Promise<LoggedModelRecord | null> {
-    return (await this.findManyByIds([id]))[0] ?? null;
-  }
-
-  /** Models with tags, params, metrics and the registry versions that point at them, in the order of `ids`. */
-  async findManyByIds(ids: string[]): Promise<LoggedModelRecord[]> {
+  /** Models with tags, params and metrics, in the order of `ids`. */
+  async findManyByIds(ids: string[]): Promise<LoggedModelRow[]> {
     if (ids.length === 0) return [];
-    const [rows, regs, metrics] = await Promise.all([
+    const [rows, metrics] = await Promise.all([
       this.prisma.loggedModel.findMany({ where: { id: { in: ids }, lifecycleStage: 'active' }, include }),
-      this.prisma.$queryRaw<Array<{ logged_model_id: string; name: string; version: number }>>`
-        SELECT v.logged_model_id, rm.name, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
-        WHERE v.logged_model_id = ANY(${ids}::text[]) AND v.current_stage <> 'Deleted_Internal' ORDER BY rm.name, v.version`,
       this.prisma.$queryRaw<Array<{ model_id: string; key: string; value: number; is_nan: boolean; timestamp: bigint; step: bigint; run_id: string; dataset_name: string | null; dataset_digest: string | null }>>`
         SELECT model_id, key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest FROM logged_model_metrics
         WHERE model_id = ANY(${ids}::text[]) ORDER BY model_id, key, timestamp, step, run_id`,
@@ -71,13 +69,17 @@ export class LoggedModelsRepository {
     return ids.flatMap((id) => {
       const r = byId.get(id);
       if (!r) return [];
-      const registrations = regs.filter((g) => g.logged_model_id === id).map((g) => ({ name: g.name, version: Number(g.version) }));
       const points = pointsOf.get(id) ?? [];
-      return [{ ...r, tags: r.tags.map(({ key, value }) => ({ key, value })), params: r.params.map(({ key, value }) => ({ key, value })), metrics: points, registrations }];
+      return [{ ...r, tags: r.tags.map(({ key, value }) => ({ key, value })), params: r.params.map(({ key, value }) => ({ key, value })), metrics: points }];
     });
   }
 
-  async create(m: Omit<LoggedModelRecord, 'tags' | 'params' | 'metrics' | 'registrations' | 'statusMessage' | 'lifecycleStage'>, tags: Array<{ key: string; value: string }>, params: Array<{ key: string; value: string }>): Promise<void> {
+  /** A live model's experiment, or null if it is absent or deleted. */
+  async experimentIdOf(id: string): Promise<bigint | null> {
+    return (await this.prisma.loggedModel.findFirst({ where: { id, lifecycleStage: 'active' }, select: { experimentId: true } }))?.experimentId ?? null;
+  }
+
+  async create(m: Omit<LoggedModelRow, 'tags' | 'params' | 'metrics' | 'statusMessage' | 'lifecycleStage'>, tags: Array<{ key: string; value: string }>, params: Array<{ key: string; value: string }>): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.loggedModel.create({
         data: {

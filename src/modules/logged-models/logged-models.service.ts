@@ -1,5 +1,6 @@
 import { invalidParameter, notFound } from '../../errors';
 import type { Principal } from '../../http/principal';
+import type { Finder, Found } from '../../http/route-table';
 import type { Clock } from '../../lib/clock';
 import { newLoggedModelId } from '../../lib/ids';
 import { validateKey, validateLength } from '../../lib/keys';
@@ -10,15 +11,31 @@ import type { SearchLoggedModelsQuery } from '../../search/logged-models-search'
 import type { ExperimentsService } from '../experiments/experiments.service';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
+import type { RunGate } from '../runs/run-gate';
 import { generateRunName } from '../runs/run-names';
-import type { RunsService } from '../runs/runs.service';
+import { loggedModelNotFound } from './logged-models.errors';
 import type { LoggedModelRecord, LoggedModelsRepository } from './logged-models.repository';
 import type { CreateLoggedModelInput } from './logged-models.schemas';
 
-/** MLflow's answer for a logged model that does not exist (or is deleted). */
-export const loggedModelNotFound = (modelId: string) => notFound(`Logged model with ID '${modelId}' not found.`);
-
 export type LoggedModelIdSearch = (q: SearchLoggedModelsQuery, scope: VisibleScope) => Promise<{ ids: string[]; nextPageToken?: string }>;
+
+/**
+ * The registry's live versions registered from these logged models, by registered model name, then
+ * version. The registry owns those tables, so the container passes its lookup in.
+ */
+export type FindLoggedModelRegistrations = (loggedModelIds: string[]) => Promise<Array<{ loggedModelId: string; name: string; version: number }>>;
+
+export interface LoggedModelsServiceOptions {
+  repo: LoggedModelsRepository;
+  experiments: ExperimentsService;
+  /** Checks a logged model's source run. */
+  runs: RunGate;
+  permissions: PermissionsService;
+  store: ArtifactStore;
+  clock: Clock;
+  searchIds: LoggedModelIdSearch;
+  registrations: FindLoggedModelRegistrations;
+}
 
 const pairs = (kv: Array<{ key: string; value?: string }>) => kv.map((t) => ({ key: t.key, value: t.value ?? '' }));
 
@@ -29,29 +46,54 @@ function validatePairs(kind: 'param' | 'tag', kv: Array<{ key: string; value: st
   }
 }
 
-/** MLflow 3 logged models (mlflow-api.md §1.4); permissions are the experiment's. */
+/** MLflow 3 logged models (service.proto § CreateLoggedModel and its siblings); permissions are the experiment's. */
 export class LoggedModelsService {
-  constructor(
-    private readonly repo: LoggedModelsRepository,
-    private readonly experiments: ExperimentsService,
-    private readonly runs: RunsService,
-    private readonly permissions: PermissionsService,
-    private readonly store: ArtifactStore,
-    private readonly clock: Clock,
-    private readonly searchIds: LoggedModelIdSearch,
-  ) {}
+  private readonly repo: LoggedModelsRepository;
+  private readonly experiments: ExperimentsService;
+  private readonly runs: RunGate;
+  private readonly permissions: PermissionsService;
+  private readonly store: ArtifactStore;
+  private readonly clock: Clock;
+  private readonly searchIds: LoggedModelIdSearch;
+  private readonly registrations: FindLoggedModelRegistrations;
 
-  /** 404 if absent (or deleted), 403 without `level` on its experiment. */
+  constructor(options: LoggedModelsServiceOptions) {
+    this.repo = options.repo;
+    this.experiments = options.experiments;
+    this.runs = options.runs;
+    this.permissions = options.permissions;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.searchIds = options.searchIds;
+    this.registrations = options.registrations;
+  }
+
+  /** 404 if absent (or deleted), 403 without `level` on its experiment: what the registry and runs ask through their gates. */
   async requireLoggedModel(p: Principal, modelId: string, level: Level): Promise<LoggedModelRecord> {
-    const model = await this.repo.findById(modelId);
-    if (!model) throw loggedModelNotFound(modelId);
+    const model = await this.existing(modelId);
     const exp = String(model.experimentId);
     await this.permissions.require(p, 'experiment', exp, level, `id=${exp} (logged model ${modelId})`);
     return model;
   }
 
+  /** The route table's finder of a logged model's experiment: 404 if the model is absent (or deleted). */
+  readonly experimentOf = <I>(idOf: (input: I) => string, via = 'the experiment of model_id'): Finder<I> => ({
+    via,
+    find: async (input): Promise<Found> => {
+      const modelId = idOf(input);
+      const experimentId = await this.repo.experimentIdOf(modelId);
+      if (experimentId === null) throw loggedModelNotFound(modelId);
+      const exp = String(experimentId);
+      return { type: 'experiment', id: exp, what: `id=${exp} (logged model ${modelId})` };
+    },
+  });
+
+  /**
+   * The caller's EDIT on the experiment is the row's; the service checks the rest: an active
+   * experiment, valid tags and params, then READ on the source run (a second resource).
+   */
   async create(p: Principal, input: CreateLoggedModelInput): Promise<LoggedModelRecord> {
-    const experiment = await this.experiments.requireExperiment(p, input.experiment_id, 'EDIT');
+    const experiment = await this.experiments.get(input.experiment_id);
     if (experiment.lifecycleStage !== 'active') throw invalidParameter(`The experiment ${input.experiment_id} must be in the 'active' state.`);
     const tags = pairs(input.tags);
     const params = pairs(input.params);
@@ -75,53 +117,69 @@ export class LoggedModelsService {
       tags,
       params,
     );
-    return (await this.repo.findById(id))!;
+    return (await this.findById(id))!;
   }
 
-  get(p: Principal, id: string): Promise<LoggedModelRecord> {
-    return this.requireLoggedModel(p, id, 'READ');
+  get(id: string): Promise<LoggedModelRecord> {
+    return this.existing(id);
   }
 
-  async finalize(p: Principal, id: string, status: string): Promise<LoggedModelRecord> {
-    await this.requireLoggedModel(p, id, 'EDIT');
+  async finalize(id: string, status: string): Promise<LoggedModelRecord> {
     await this.repo.setStatus(id, status, this.clock.nowMs());
-    return (await this.repo.findById(id))!;
+    return this.existing(id);
   }
 
-  async delete(p: Principal, id: string): Promise<void> {
-    await this.requireLoggedModel(p, id, 'MANAGE');
+  async delete(id: string): Promise<void> {
     await this.repo.softDelete(id, this.clock.nowMs());
   }
 
-  async setTags(p: Principal, id: string, tags: Array<{ key: string; value?: string }>): Promise<LoggedModelRecord> {
+  async setTags(id: string, tags: Array<{ key: string; value?: string }>): Promise<LoggedModelRecord> {
     const kv = pairs(tags);
     validatePairs('tag', kv);
-    await this.requireLoggedModel(p, id, 'EDIT');
     await this.repo.setTags(id, kv, this.clock.nowMs());
-    return (await this.repo.findById(id))!;
+    return this.existing(id);
   }
 
-  async deleteTag(p: Principal, id: string, key: string): Promise<void> {
-    await this.requireLoggedModel(p, id, 'EDIT');
+  async deleteTag(id: string, key: string): Promise<void> {
     if (!(await this.repo.deleteTag(id, key))) throw notFound(`No tag with key '${key}' on logged model '${id}'.`);
   }
 
-  async logParams(p: Principal, id: string, params: Array<{ key: string; value?: string }>): Promise<void> {
+  async logParams(id: string, params: Array<{ key: string; value?: string }>): Promise<void> {
     const kv = pairs(params);
     validatePairs('param', kv);
-    await this.requireLoggedModel(p, id, 'EDIT');
     await this.repo.addParams(id, kv);
   }
 
   async search(p: Principal, q: SearchLoggedModelsQuery): Promise<{ items: LoggedModelRecord[]; nextPageToken?: string }> {
     const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
     const { ids, nextPageToken } = await this.searchIds(q, scope);
-    return { items: await this.repo.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
+    return { items: await this.findManyByIds(ids), ...(nextPageToken ? { nextPageToken } : {}) };
+  }
+
+  private async findById(id: string): Promise<LoggedModelRecord | null> {
+    return (await this.findManyByIds([id]))[0] ?? null;
+  }
+
+  /** 404 if absent (or deleted). */
+  private async existing(id: string): Promise<LoggedModelRecord> {
+    const model = await this.findById(id);
+    if (!model) throw loggedModelNotFound(id);
+    return model;
+  }
+
+  /** Models with tags, params, metrics and the registry versions that point at them, in the order of `ids`. */
+  private async findManyByIds(ids: string[]): Promise<LoggedModelRecord[]> {
+    if (ids.length === 0) return [];
+    const [rows, registrations] = await Promise.all([this.repo.findManyByIds(ids), this.registrations(ids)]);
+    return rows.map((r) => ({
+      ...r,
+      registrations: registrations.filter((g) => g.loggedModelId === r.id).map((g) => ({ name: g.name, version: g.version })),
+    }));
   }
 
   /** The immediate children of a directory under the model's artifact root. */
-  async listArtifacts(p: Principal, id: string, dir: string | undefined): Promise<{ rootUri: string; path: string; entries: ArtifactEntry[] }> {
-    const model = await this.requireLoggedModel(p, id, 'READ');
+  async listArtifacts(id: string, dir: string | undefined): Promise<{ rootUri: string; path: string; entries: ArtifactEntry[] }> {
+    const model = await this.existing(id);
     const root = keyOfArtifactUri(model.artifactLocation);
     if (root === undefined) throw invalidParameter(`Logged model '${id}' stores its artifacts at ${model.artifactLocation}, which this server does not proxy.`);
     const path = dir ? artifactKey(dir, { allowRoot: true }) : '';

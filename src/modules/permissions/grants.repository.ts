@@ -23,10 +23,6 @@ export class GrantsRepository {
     return this.prisma.$transaction(fn);
   }
 
-  async findModelByName(name: string): Promise<{ id: bigint; name: string } | null> {
-    return this.prisma.registeredModel.findUnique({ where: { name }, select: { id: true, name: true } });
-  }
-
   async find(key: GrantKey, db: Tx | PrismaClient = this.prisma): Promise<Grant | null> {
     const row = await db.permissionGrant.findUnique({ where: { resourceType_resourceId_principalType_principal: key } });
     return row ? ({ ...key, level: row.level as Level } satisfies Grant) : null;

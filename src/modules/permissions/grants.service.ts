@@ -1,10 +1,12 @@
 import { isUniqueViolation } from '../../db/prisma-errors';
 import { alreadyExists, invalidParameter, notFound } from '../../errors';
 import type { Principal } from '../../http/principal';
+import type { Finder, Found } from '../../http/route-table';
 import type { Clock } from '../../lib/clock';
+import { parseExperimentId } from '../../lib/ids';
 import type { AuditEvent, AuditService } from '../audit/audit.service';
 import type { ExperimentsService } from '../experiments/experiments.service';
-import { type Level, parseLevel, type ResourceType } from './permission-levels';
+import { atLeast, type Level, parseLevel, type ResourceType } from './permission-levels';
 import type { Grant, GrantKey, GrantsRepository, PrincipalType } from './grants.repository';
 import type { PermissionsService } from './permissions.service';
 
@@ -38,27 +40,64 @@ const describeGrant = (g: Pick<Grant, 'principalType' | 'principal' | 'level'>) 
 });
 
 /**
- * Grant management (issue 5 §4): create, read, update, delete and list grants on experiments
- * and registered models. Changing grants needs MANAGE (or admin); every change is audited in
- * the same transaction.
+ * A registered model's id and current name by its name, or null if none has it, without a
+ * permission check (the grants service checks itself). The registry owns that table and depends on
+ * this module, so the container passes its lookup in.
+ */
+export type FindRegisteredModel = (name: string) => Promise<{ id: bigint; name: string } | null>;
+
+export interface GrantsServiceOptions {
+  repo: GrantsRepository;
+  permissions: PermissionsService;
+  experiments: ExperimentsService;
+  findModel: FindRegisteredModel;
+  audit: AuditService;
+  clock: Clock;
+}
+
+/**
+ * Grant management, behind MLflow's permission endpoints and ours for groups (README
+ * "Permissions"): create, read, update, delete and list grants on experiments and registered
+ * models. Changing grants needs MANAGE (or admin), which the route table's rows check before these
+ * methods run; every change is audited in the same transaction.
  */
 export class GrantsService {
-  constructor(
-    private readonly repo: GrantsRepository,
-    private readonly permissions: PermissionsService,
-    private readonly experiments: ExperimentsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-  ) {}
+  private readonly repo: GrantsRepository;
+  private readonly permissions: PermissionsService;
+  private readonly experiments: ExperimentsService;
+  private readonly findModel: FindRegisteredModel;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
 
-  private async resolve(p: Principal, ref: ResourceRef, need: Level | undefined): Promise<Resolved> {
+  constructor(options: GrantsServiceOptions) {
+    this.repo = options.repo;
+    this.permissions = options.permissions;
+    this.experiments = options.experiments;
+    this.findModel = options.findModel;
+    this.audit = options.audit;
+    this.clock = options.clock;
+  }
+
+  /** The route table's finder of the resource a grant request names: 404 if absent, no permission check. */
+  on<I>(refOf: (input: I) => ResourceRef, via: string): Finder<I> {
+    return {
+      via,
+      find: async (input): Promise<Found> => {
+        const r = await this.resolve(refOf(input));
+        return { type: r.type, id: r.id, what: r.what };
+      },
+    };
+  }
+
+  /** 404 if absent. */
+  private async resolve(ref: ResourceRef): Promise<Resolved> {
     if (ref.type === 'experiment') {
-      const e = await this.experiments.requireExperiment(p, ref.experimentId, need ?? 'NO_PERMISSIONS');
-      return { type: 'experiment', id: String(e.id), audit: { resourceType: 'experiment', experimentId: e.id }, what: `id=${ref.experimentId}` };
+      await this.experiments.exists(ref.experimentId);
+      const id = parseExperimentId(ref.experimentId);
+      return { type: 'experiment', id: String(id), audit: { resourceType: 'experiment', experimentId: id }, what: `id=${ref.experimentId}` };
     }
-    const model = await this.repo.findModelByName(ref.name);
+    const model = await this.findModel(ref.name);
     if (!model) throw notFound(`Registered Model with name=${ref.name} not found`);
-    if (need) await this.permissions.require(p, 'registered_model', String(model.id), need, `'${ref.name}'`);
     return { type: 'registered_model', id: String(model.id), audit: { resourceType: 'registered_model', modelId: model.id, modelName: model.name }, what: `'${ref.name}'` };
   }
 
@@ -67,7 +106,7 @@ export class GrantsService {
   }
 
   async create(p: Principal, ref: ResourceRef, g: Grantee, permission: string): Promise<Grant> {
-    const r = await this.resolve(p, ref, 'MANAGE');
+    const r = await this.resolve(ref);
     const grant: Grant = { ...this.key(r, g), level: parseLevel(permission, r.type) };
     try {
       await this.repo.transaction(async (tx) => {
@@ -81,17 +120,18 @@ export class GrantsService {
     return grant;
   }
 
-  /** MANAGE (or admin) may read any grant; a user may read their own. */
-  async get(p: Principal, ref: ResourceRef, g: Grantee): Promise<Grant> {
+  /** A user may read their own grant; any other needs MANAGE (or admin), checked here: `level` is the caller's. */
+  async get(p: Principal, ref: ResourceRef, g: Grantee, level: Level): Promise<Grant> {
     const self = g.username !== undefined && g.username === p.subject && !g.group;
-    const r = await this.resolve(p, ref, self ? undefined : 'MANAGE');
+    const r = await this.resolve(ref);
+    if (!self && !atLeast(level, 'MANAGE')) await this.permissions.require(p, r.type, r.id, 'MANAGE', r.what);
     const grant = await this.repo.find(this.key(r, g));
     if (!grant) throw notFound(`No permission for ${grantee(g).principalType} '${grantee(g).principal}' on ${r.what}.`);
     return grant;
   }
 
   async update(p: Principal, ref: ResourceRef, g: Grantee, permission: string): Promise<void> {
-    const r = await this.resolve(p, ref, 'MANAGE');
+    const r = await this.resolve(ref);
     const key = this.key(r, g);
     const level = parseLevel(permission, r.type);
     await this.repo.transaction(async (tx) => {
@@ -103,7 +143,7 @@ export class GrantsService {
   }
 
   async delete(p: Principal, ref: ResourceRef, g: Grantee): Promise<void> {
-    const r = await this.resolve(p, ref, 'MANAGE');
+    const r = await this.resolve(ref);
     const key = this.key(r, g);
     await this.repo.transaction(async (tx) => {
       const before = await this.repo.find(key, tx);
@@ -114,8 +154,8 @@ export class GrantsService {
   }
 
   /** Who has access: every grant on the resource (MANAGE or admin only). */
-  async list(p: Principal, ref: ResourceRef): Promise<Grant[]> {
-    const r = await this.resolve(p, ref, 'MANAGE');
+  async list(ref: ResourceRef): Promise<Grant[]> {
+    const r = await this.resolve(ref);
     return this.repo.list(r.type, r.id);
   }
 }

@@ -1,7 +1,7 @@
 import { invalidParameter } from '../../errors';
 
 /**
- * Ordered permission levels (DESIGN.md § Permissions). Registered models use all of them;
+ * Ordered permission levels (README "Permissions"). Registered models use all of them;
  * experiments use NO_PERMISSIONS, READ, EDIT and MANAGE.
  */
 export const LEVELS = ['NO_PERMISSIONS', 'USE', 'READ', 'EDIT', 'MANAGE_STAGING', 'MANAGE_PRODUCTION', 'MANAGE'] as const;
@@ -20,7 +20,7 @@ export const highest = (levels: Iterable<Level>): Level | undefined => {
   return best;
 };
 
-// MLflow's and Databricks' names for the same levels (mlflow-api.md §6.1, §6.4).
+// MLflow's and Databricks' names for the same levels (mlflow/server/auth/permissions.py, Databricks' permissions API).
 const ALIASES: Record<string, Level> = {
   CAN_READ: 'READ',
   CAN_EDIT: 'EDIT',

@@ -1,66 +1,171 @@
-import { Router } from 'express';
 import type { Container } from '../../container';
-import { principalOf } from '../../http/principal';
-import { parseBody, parseQuery } from '../../http/validate';
+import { type AnyRoute, route } from '../../http/route-table';
 import { toApiExperimentPermission, toApiGrant, toApiModelPermission } from './permissions.mapper';
 import * as S from './permissions.schemas';
 
+const SELF = 'a user may read their own grant; any other needs MANAGE, which the service checks';
+
 /** Permission management, MLflow-compatible (mlflow-api.md §6.3) plus groups and listing. */
-export function permissionsRoutes(c: Container): Router {
-  const router = Router();
+export function permissionsRoutes(c: Container): AnyRoute[] {
   const grants = c.grants;
   const exp = (experimentId: string) => ({ type: 'experiment' as const, experimentId });
   const model = (name: string) => ({ type: 'registered_model' as const, name });
+  const onExperiment = grants.on((i: { experiment_id: string }) => exp(i.experiment_id), 'experiment_id');
+  const onModel = grants.on((i: { name: string }) => model(i.name), 'the registered model named name');
+  const manageExperiment = { kind: 'resource', type: 'experiment', level: 'MANAGE', on: onExperiment } as const;
+  const manageModel = { kind: 'resource', type: 'registered_model', level: 'MANAGE', on: onModel } as const;
 
-  router.post('/experiments/permissions/create', async (req, res) => {
-    const i = parseBody(S.ExperimentGrantWithLevel, req);
-    const g = await grants.create(principalOf(req), exp(i.experiment_id), i, i.permission);
-    res.json({ experiment_permission: toApiExperimentPermission(i.experiment_id, g) });
-  });
-  router.get('/experiments/permissions/get', async (req, res) => {
-    const i = parseQuery(S.ExperimentGrant, req);
-    res.json({ experiment_permission: toApiExperimentPermission(i.experiment_id, await grants.get(principalOf(req), exp(i.experiment_id), i)) });
-  });
-  router.patch('/experiments/permissions/update', async (req, res) => {
-    const i = parseBody(S.ExperimentGrantWithLevel, req);
-    await grants.update(principalOf(req), exp(i.experiment_id), i, i.permission);
-    res.json({});
-  });
-  router.delete('/experiments/permissions/delete', async (req, res) => {
-    const i = parseBody(S.ExperimentGrant, req);
-    await grants.delete(principalOf(req), exp(i.experiment_id), i);
-    res.json({});
-  });
-  router.get('/experiments/permissions/list', async (req, res) => {
-    const i = parseQuery(S.ExperimentRef, req);
-    const list = await grants.list(principalOf(req), exp(i.experiment_id));
-    res.json(list.length > 0 ? { permissions: list.map(toApiGrant) } : {});
-  });
+  return [
+    route({
+      key: 'experiments.permissions.create',
+      area: 'mlflow',
+      method: 'POST',
+      path: '/experiments/permissions/create',
+      schema: S.ExperimentGrantWithLevel,
+      from: 'body',
+      access: manageExperiment,
+      summary: 'Grants a user or group a permission on an experiment.',
+      handle: async ({ input: i, principal }) => ({
+        experiment_permission: toApiExperimentPermission(i.experiment_id, await grants.create(principal, exp(i.experiment_id), i, i.permission)),
+      }),
+    }),
+    route({
+      key: 'experiments.permissions.get',
+      area: 'mlflow',
+      method: 'GET',
+      path: '/experiments/permissions/get',
+      schema: S.ExperimentGrant,
+      from: 'query',
+      access: {
+        kind: 'resource',
+        type: 'experiment',
+        level: 'NO_PERMISSIONS',
+        on: onExperiment,
+        refine: SELF,
+        cases: [{ key: 'other', level: 'MANAGE', when: "another principal's grant" }],
+      },
+      summary: "One user's or group's grant on an experiment.",
+      handle: async ({ input: i, principal, granted }) => ({
+        experiment_permission: toApiExperimentPermission(i.experiment_id, await grants.get(principal, exp(i.experiment_id), i, granted!.level)),
+      }),
+    }),
+    route({
+      key: 'experiments.permissions.update',
+      area: 'mlflow',
+      method: 'PATCH',
+      path: '/experiments/permissions/update',
+      schema: S.ExperimentGrantWithLevel,
+      from: 'body',
+      access: manageExperiment,
+      summary: "Changes a user's or group's permission on an experiment.",
+      handle: async ({ input: i, principal }) => {
+        await grants.update(principal, exp(i.experiment_id), i, i.permission);
+        return {};
+      },
+    }),
+    route({
+      key: 'experiments.permissions.delete',
+      area: 'mlflow',
+      method: 'DELETE',
+      path: '/experiments/permissions/delete',
+      schema: S.ExperimentGrant,
+      from: 'body',
+      access: manageExperiment,
+      summary: "Removes a user's or group's grant on an experiment.",
+      handle: async ({ input: i, principal }) => {
+        await grants.delete(principal, exp(i.experiment_id), i);
+        return {};
+      },
+    }),
+    route({
+      key: 'experiments.permissions.list',
+      area: 'mlflow',
+      method: 'GET',
+      path: '/experiments/permissions/list',
+      schema: S.ExperimentRef,
+      from: 'query',
+      access: manageExperiment,
+      summary: 'Every grant on an experiment (who has access).',
+      handle: async ({ input: i }) => {
+        const list = await grants.list(exp(i.experiment_id));
+        return list.length > 0 ? { permissions: list.map(toApiGrant) } : {};
+      },
+    }),
 
-  router.post('/registered-models/permissions/create', async (req, res) => {
-    const i = parseBody(S.ModelGrantWithLevel, req);
-    const g = await grants.create(principalOf(req), model(i.name), i, i.permission);
-    res.json({ registered_model_permission: toApiModelPermission(i.name, g) });
-  });
-  router.get('/registered-models/permissions/get', async (req, res) => {
-    const i = parseQuery(S.ModelGrant, req);
-    res.json({ registered_model_permission: toApiModelPermission(i.name, await grants.get(principalOf(req), model(i.name), i)) });
-  });
-  router.patch('/registered-models/permissions/update', async (req, res) => {
-    const i = parseBody(S.ModelGrantWithLevel, req);
-    await grants.update(principalOf(req), model(i.name), i, i.permission);
-    res.json({});
-  });
-  router.delete('/registered-models/permissions/delete', async (req, res) => {
-    const i = parseBody(S.ModelGrant, req);
-    await grants.delete(principalOf(req), model(i.name), i);
-    res.json({});
-  });
-  router.get('/registered-models/permissions/list', async (req, res) => {
-    const i = parseQuery(S.ModelRef, req);
-    const list = await grants.list(principalOf(req), model(i.name));
-    res.json(list.length > 0 ? { permissions: list.map(toApiGrant) } : {});
-  });
-
-  return router;
+    route({
+      key: 'registered-models.permissions.create',
+      area: 'mlflow',
+      method: 'POST',
+      path: '/registered-models/permissions/create',
+      schema: S.ModelGrantWithLevel,
+      from: 'body',
+      access: manageModel,
+      summary: 'Grants a user or group a permission on a registered model.',
+      handle: async ({ input: i, principal }) => ({
+        registered_model_permission: toApiModelPermission(i.name, await grants.create(principal, model(i.name), i, i.permission)),
+      }),
+    }),
+    route({
+      key: 'registered-models.permissions.get',
+      area: 'mlflow',
+      method: 'GET',
+      path: '/registered-models/permissions/get',
+      schema: S.ModelGrant,
+      from: 'query',
+      access: {
+        kind: 'resource',
+        type: 'registered_model',
+        level: 'NO_PERMISSIONS',
+        on: onModel,
+        refine: SELF,
+        cases: [{ key: 'other', level: 'MANAGE', when: "another principal's grant" }],
+      },
+      summary: "One user's or group's grant on a registered model.",
+      handle: async ({ input: i, principal, granted }) => ({
+        registered_model_permission: toApiModelPermission(i.name, await grants.get(principal, model(i.name), i, granted!.level)),
+      }),
+    }),
+    route({
+      key: 'registered-models.permissions.update',
+      area: 'mlflow',
+      method: 'PATCH',
+      path: '/registered-models/permissions/update',
+      schema: S.ModelGrantWithLevel,
+      from: 'body',
+      access: manageModel,
+      summary: "Changes a user's or group's permission on a registered model.",
+      handle: async ({ input: i, principal }) => {
+        await grants.update(principal, model(i.name), i, i.permission);
+        return {};
+      },
+    }),
+    route({
+      key: 'registered-models.permissions.delete',
+      area: 'mlflow',
+      method: 'DELETE',
+      path: '/registered-models/permissions/delete',
+      schema: S.ModelGrant,
+      from: 'body',
+      access: manageModel,
+      summary: "Removes a user's or group's grant on a registered model.",
+      handle: async ({ input: i, principal }) => {
+        await grants.delete(principal, model(i.name), i);
+        return {};
+      },
+    }),
+    route({
+      key: 'registered-models.permissions.list',
+      area: 'mlflow',
+      method: 'GET',
+      path: '/registered-models/permissions/list',
+      schema: S.ModelRef,
+      from: 'query',
+      access: manageModel,
+      summary: 'Every grant on a registered model (who has access).',
+      handle: async ({ input: i }) => {
+        const list = await grants.list(model(i.name));
+        return list.length > 0 ? { permissions: list.map(toApiGrant) } : {};
+      },
+    }),
+  ];
 }

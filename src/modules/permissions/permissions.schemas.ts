@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from '../../http/limits';
 import { requiredString, text } from '../../http/wire';
 import { experimentId } from '../experiments/experiments.schemas';
-import { modelName } from '../registered-models/registered-models.schemas';
+import { modelName } from '../registry/registered-models.schemas';
 
 const principalName = () => z.string().min(1).pipe(text(LIMITS.principalNameLength));
 const grantee = { username: principalName().optional(), group: principalName().optional() };

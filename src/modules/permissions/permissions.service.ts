@@ -19,7 +19,7 @@ export class PermissionsService {
     private readonly repo: PermissionsRepository,
     private readonly config: Config,
     private readonly clock: Clock,
-    /** Denials go to the audit trail too (issue 5); absent only in unit tests of this class. */
+    /** Denials go to the audit trail too, so an operator sees who tried what; absent only in unit tests of this class. */
     private readonly audit?: AuditService,
   ) {}
 

@@ -9,9 +9,11 @@ import { validateKey, validateLength } from '../../lib/keys';
 import { decodePageToken, pageOf } from '../../lib/page-token';
 import type { SearchRunsQuery } from '../../search/runs-search';
 import type { ExperimentsService } from '../experiments/experiments.service';
-import { loggedModelNotFound } from '../logged-models/logged-models.service';
+import { loggedModelNotFound } from '../logged-models/logged-models.errors';
 import type { Level } from '../permissions/permission-levels';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
+import type { Finder, Found } from '../../http/route-table';
+import type { RunGate } from './run-gate';
 import { generateRunName } from './run-names';
 import { type MetricRow, type ModelMetricRow, type RunRecord, type RunsRepository, type RunWithData, toStoredValue } from './runs.repository';
 import type { CreateRunInput, LogBatchInput, LogInputsInput, MetricInput } from './runs.schemas';
@@ -64,7 +66,13 @@ function latestPerKey(rows: MetricRow[]): MetricRow[] {
   return [...best.values()];
 }
 
-export class RunsService {
+/** The runs of one get-history-bulk-interval request: 1 to 100, as in MLflow. */
+export function bulkRunIds(runIds: readonly string[]): readonly string[] {
+  if (runIds.length < 1 || runIds.length > 100) throw invalidParameter(`GetMetricHistoryBulkInterval request must specify between 1 and 100 run_ids. Received ${runIds.length} run_ids.`);
+  return runIds;
+}
+
+export class RunsService implements RunGate {
   constructor(
     private readonly repo: RunsRepository,
     private readonly experiments: ExperimentsService,
@@ -76,12 +84,9 @@ export class RunsService {
   /** Run id → experiment id. Fixed for a run's life: runs never move and are never hard-deleted. */
   private readonly experimentOfRun = new BoundedCache<string, bigint>(50_000);
 
-  /** 404 if absent, 403 if the caller lacks `level` on the run's experiment (BRIEF.md contract). */
+  /** 404 if absent, 403 if the caller lacks `level` on the run's experiment; what other modules ask through RunGate. */
   async requireRun(p: Principal, runId: string, level: Level): Promise<RunRecord> {
-    if (!runId) throw invalidParameter("Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.");
-    const run = await this.repo.findById(runId);
-    if (!run) throw notFound(`Run with id=${runId} not found`);
-    this.experimentOfRun.set(runId, run.experimentId);
+    const run = await this.existing(runId);
     await this.requireOnExperiment(p, runId, run.experimentId, level);
     return run;
   }
@@ -92,13 +97,53 @@ export class RunsService {
   }
 
   /**
-   * The checks before a tracking write, without reading the run when its experiment is known: the
-   * write statement itself then checks that the run is still active (see failedWrite).
+   * The route table's finder of a run's experiment: 404 if the run is absent. The run is read only
+   * the first time: runs never move, so a tracking write whose run is known reads nothing before its
+   * statement, which itself checks that the run is still active (see failedWrite).
    */
-  private async authorizeWrite(p: Principal, runId: string): Promise<void> {
-    const experimentId = this.experimentOfRun.get(runId);
-    if (experimentId === undefined) await this.requireActiveRun(p, runId);
-    else await this.requireOnExperiment(p, runId, experimentId, 'EDIT');
+  readonly experimentOf = <I>(idOf: (input: I) => string, via = 'the experiment of run_id'): Finder<I> => ({
+    via,
+    find: (input) => this.ofRun(idOf(input)),
+  });
+
+  /** The same for several runs at once (each must exist; the caller needs the level on each experiment). */
+  readonly experimentsOf = <I>(idsOf: (input: I) => readonly string[], via = 'the experiments of run_ids'): Finder<I> => ({
+    via,
+    find: async (input) => {
+      const found: Found[] = [];
+      for (const id of new Set(idsOf(input))) found.push(await this.ofRun(id));
+      return found;
+    },
+  });
+
+  /** A run's experiment as the authorization step names it: 404 if the run is absent. */
+  async ofRun(runId: string): Promise<Found> {
+    const experimentId = await this.experimentIdOf(runId);
+    return { type: 'experiment', id: String(experimentId), what: `id=${experimentId} (run ${runId})` };
+  }
+
+  async experimentIdOf(runId: string): Promise<bigint> {
+    return this.experimentOfRun.get(runId) ?? (await this.existing(runId)).experimentId;
+  }
+
+  find(runId: string): Promise<RunRecord> {
+    return this.existing(runId);
+  }
+
+  /** 404 if absent; remembers the run's experiment. */
+  private async existing(runId: string): Promise<RunRecord> {
+    if (!runId) throw invalidParameter("Missing value for required parameter 'run_id'. See the API docs for more information about request parameters.");
+    const run = await this.repo.findById(runId);
+    if (!run) throw notFound(`Run with id=${runId} not found`);
+    this.experimentOfRun.set(runId, run.experimentId);
+    return run;
+  }
+
+  /** 404 if absent, 400 if not active. */
+  private async activeRun(runId: string): Promise<RunRecord> {
+    const run = await this.existing(runId);
+    if (run.lifecycleStage !== 'active') throw this.failedWrite(runId, run.lifecycleStage);
+    return run;
   }
 
   /** The error for a write that found its run absent or not active. */
@@ -108,15 +153,10 @@ export class RunsService {
       : invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${lifecycleStage}.`);
   }
 
-  private async requireActiveRun(p: Principal, runId: string): Promise<RunRecord> {
-    const run = await this.requireRun(p, runId, 'EDIT');
-    if (run.lifecycleStage !== 'active') throw this.failedWrite(runId, run.lifecycleStage);
-    return run;
-  }
-
+  /** `p` is the run's user unless the input names one. */
   async create(p: Principal, input: CreateRunInput): Promise<RunWithData> {
     const experimentId = input.experiment_id ?? '0';
-    const experiment = await this.experiments.requireForCreate(p, experimentId, 'EDIT');
+    const experiment = await this.experiments.forNewRun(experimentId);
     const tags = new Map((input.tags ?? []).map((t) => [t.key, t.value ?? '']));
     for (const [k, v] of tags) validateTag(k, v);
     const tagName = tags.get(RUN_NAME_TAG);
@@ -153,7 +193,7 @@ export class RunsService {
     };
     if (!(await this.repo.create(run, run.tags))) {
       // The experiment was deleted since it was first checked: this throws the error to answer.
-      await this.experiments.requireActive(p, experimentId, 'EDIT');
+      await this.experiments.active(experimentId);
       throw invalidParameter(`The experiment ${experimentId} changed while the run was created; retry.`);
     }
     this.experimentOfRun.set(id, experiment.id);
@@ -161,27 +201,27 @@ export class RunsService {
     return run;
   }
 
-  async get(p: Principal, runId: string): Promise<RunWithData> {
-    await this.requireRun(p, runId, 'READ');
-    return (await this.repo.findManyByIds([runId]))[0]!;
+  async get(runId: string): Promise<RunWithData> {
+    const [run] = await this.repo.findManyByIds([runId]);
+    if (!run) throw notFound(`Run with id=${runId} not found`);
+    return run;
   }
 
-  async update(p: Principal, runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord> {
+  async update(runId: string, fields: { status?: string; endTime?: number; name?: string }): Promise<RunRecord> {
     if (fields.name !== undefined) validateTag(RUN_NAME_TAG, fields.name);
-    await this.authorizeWrite(p, runId);
     const run = await this.repo.update(runId, { status: fields.status, endTime: fields.endTime, name: fields.name || undefined });
     if (!run) throw this.failedWrite(runId, (await this.repo.findById(runId))?.lifecycleStage ?? null);
     return run;
   }
 
-  async delete(p: Principal, runId: string): Promise<void> {
-    await this.requireRun(p, runId, 'MANAGE');
+  async delete(runId: string): Promise<void> {
+    await this.existing(runId);
     // Soft delete: the run's artifacts stay in the store (mlflow-api.md §1.2; README "Artifact storage").
     await this.repo.setLifecycle(runId, 'deleted', this.clock.nowMs());
   }
 
-  async restore(p: Principal, runId: string): Promise<void> {
-    await this.requireRun(p, runId, 'MANAGE');
+  async restore(runId: string): Promise<void> {
+    await this.existing(runId);
     await this.repo.setLifecycle(runId, 'active', null);
   }
 
@@ -197,7 +237,10 @@ export class RunsService {
     return this.logBatch(p, { run_id: runId, metrics: [], params: [], tags: [{ key, value }] });
   }
 
-  /** Validates everything first, then writes the batch in one statement (see RunsRepository.logBatch). */
+  /**
+   * Validates everything first, then writes the batch in one statement (see RunsRepository.logBatch).
+   * `p` needs EDIT on the experiment of each logged model a metric names.
+   */
   async logBatch(p: Principal, input: LogBatchInput): Promise<void> {
     const { metrics, params, tags } = input;
     if (metrics.length > LIMITS.logBatchMetrics) throw invalidParameter(`A batch logging request can contain at most ${LIMITS.logBatchMetrics} metrics. Got ${metrics.length} metrics.`);
@@ -214,7 +257,6 @@ export class RunsService {
       seen.add(prm.key);
     }
     tags.forEach((t) => validateTag(t.key, t.value));
-    await this.authorizeWrite(p, input.run_id);
     const rows = metrics.map(toRow);
     const modelRows = await this.modelMetricRows(p, metrics, rows);
     const lastTags = [...new Map(tags.map((t) => [t.key, t.value])).entries()].map(([key, value]) => ({ key, value }));
@@ -269,13 +311,13 @@ export class RunsService {
     }
   }
 
-  async deleteTag(p: Principal, runId: string, key: string): Promise<void> {
-    await this.requireActiveRun(p, runId);
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.activeRun(runId);
     if (!(await this.repo.deleteTag(runId, key))) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
   }
 
   /** Appends the model summary to the run's mlflow.log-model.history tag (MLflow 2.x log_model). */
-  async logModel(p: Principal, runId: string, modelJson: string): Promise<void> {
+  async logModel(runId: string, modelJson: string): Promise<void> {
     let model: unknown;
     try {
       model = JSON.parse(modelJson);
@@ -285,7 +327,7 @@ export class RunsService {
     const required = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'];
     const missing = typeof model === 'object' && model !== null ? required.filter((k) => !(k in model)) : required;
     if (missing.length > 0) throw invalidParameter(`Model json is missing mandatory fields: ${missing.join(', ')}`);
-    await this.requireActiveRun(p, runId);
+    await this.activeRun(runId);
     const previous = await this.repo.getTag(runId, LOG_MODEL_HISTORY_TAG);
     let history: unknown[] = [];
     try {
@@ -298,6 +340,7 @@ export class RunsService {
     await this.repo.logBatch(runId, [], [], [], [{ key: LOG_MODEL_HISTORY_TAG, value }]);
   }
 
+  /** `p` needs READ on the experiment of each logged model linked. */
   async logInputs(p: Principal, input: LogInputsInput): Promise<void> {
     if (input.datasets.length > 1000) throw invalidParameter(`A request can contain at most 1000 datasets. Got ${input.datasets.length}.`);
     for (const { dataset: d, tags } of input.datasets) {
@@ -310,7 +353,7 @@ export class RunsService {
         validateLength(`Input tag value for key '${t.key}'`, t.value ?? '', 500);
       }
     }
-    const run = await this.requireActiveRun(p, input.run_id);
+    const run = await this.activeRun(input.run_id);
     // Linking a run to a logged model shows the model in the run's inputs: the caller must be able to read it.
     await this.requireLoggedModels(p, input.models.map((m) => m.model_id), 'READ');
     await this.repo.logInputs(
@@ -322,15 +365,15 @@ export class RunsService {
     );
   }
 
+  /** `p` needs READ on the experiment of each logged model linked. */
   async logOutputs(p: Principal, runId: string, models: Array<{ model_id: string; step: number }>): Promise<void> {
-    await this.requireActiveRun(p, runId);
+    await this.activeRun(runId);
     await this.requireLoggedModels(p, models.map((m) => m.model_id), 'READ');
     await this.repo.logOutputs(runId, models.map((m) => ({ modelId: m.model_id, step: m.step })));
   }
 
-  async metricHistory(p: Principal, runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ items: MetricRow[]; nextPageToken?: string }> {
+  async metricHistory(runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ items: MetricRow[]; nextPageToken?: string }> {
     if (maxResults !== undefined && (maxResults < 1 || maxResults > 25_000_000)) throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied.`);
-    await this.requireRun(p, runId, 'READ');
     const offset = decodePageToken(pageToken);
     if (maxResults === undefined) return { items: await this.repo.metricHistory(runId, key, offset, null) };
     return pageOf(await this.repo.metricHistory(runId, key, offset, maxResults + 1), offset, maxResults);
@@ -338,18 +381,16 @@ export class RunsService {
 
   /** Down-sampled histories for charts: at most `maxResults` evenly spread steps per run, first and last kept. */
   async metricHistoryBulkInterval(
-    p: Principal,
     runIds: string[],
     key: string,
     startStep: number | undefined,
     endStep: number | undefined,
     maxResults: number,
   ): Promise<Array<MetricRow & { runId: string }>> {
-    if (runIds.length < 1 || runIds.length > 100) throw invalidParameter(`GetMetricHistoryBulkInterval request must specify between 1 and 100 run_ids. Received ${runIds.length} run_ids.`);
+    bulkRunIds(runIds);
     if ((startStep === undefined) !== (endStep === undefined)) throw invalidParameter('If either start_step or end_step are specified, both must be specified.');
     if (startStep !== undefined && endStep !== undefined && startStep > endStep) throw invalidParameter(`end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`);
     if (maxResults < 1 || maxResults > 2500) throw invalidParameter(`max_results must be between 1 and 2500. Received ${maxResults}.`);
-    for (const id of runIds) await this.requireRun(p, id, 'READ');
     const points = await this.repo.metricPoints(runIds, key, startStep, endStep);
     const out: Array<MetricRow & { runId: string }> = [];
     for (const runId of runIds) {

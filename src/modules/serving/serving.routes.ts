@@ -1,12 +1,14 @@
-import { type Request, type Response, Router } from 'express';
+import type { Request, Response } from 'express';
 import type { Container } from '../../container';
-import { z } from 'zod';
-import { principalOf } from '../../http/principal';
-import { parseQuery } from '../../http/validate';
+import { type AnyRoute, route } from '../../http/route-table';
 import { receiveFormUpload } from '../artifacts/artifact-upload';
-import { toApiModelVersion } from '../model-versions/model-versions.mapper';
 import { sendDownload } from '../artifacts/artifact-http';
+import { toApiModelVersion } from '../registry/model-versions.mapper';
+import { modelGrant } from '../registry/registry-access';
+import * as S from './serving.schemas';
 import type { ServedVersion } from './serving.service';
+
+const USE_VIEW = 'a USE caller gets only Production versions and versions behind protected aliases (403 otherwise)';
 
 function describe(res: Response, served: ServedVersion): void {
   res.setHeader('ETag', served.etag);
@@ -27,50 +29,83 @@ function notModified(req: Request, served: ServedVersion): boolean {
  * Serving fetch (README "Serving models"): GET /api/2.0/registry/models/<name>/<stage|@alias|latest|n>/archive
  * streams the model directory as tar.gz; .../files/<path> streams one file.
  */
-export function servingRoutes(c: Container): Router {
-  const router = Router();
+export function servingRoutes(c: Container): AnyRoute[] {
+  const serving = c.serving;
+  const byName = c.registeredModels.byName((i: { name: string }) => i.name, 'the registered model name in the path');
 
-  router.get('/models/:name/:selector/archive', async (req, res) => {
-    const served = await c.serving.resolve(principalOf(req), req.params.name, req.params.selector);
-    describe(res, served);
-    if (notModified(req, served)) {
-      res.status(304).end();
-      return;
-    }
-    const archive = await c.serving.archive(served);
-    const fileName = `${served.version.name}-v${served.version.version}.tar.gz`.replace(/[^\w.-]/g, '_');
-    res.setHeader('Content-Type', 'application/gzip');
-    res.attachment(fileName);
-    await archive.writeTo(res);
-  });
-
-  router.get('/models/:name/:selector/files/*path', async (req, res) => {
-    const served = await c.serving.resolve(principalOf(req), req.params.name, req.params.selector);
-    const file = await c.serving.file(served, req.params.path as unknown as string[]);
-    describe(res, served);
-    if (notModified(req, served)) {
-      res.status(304).end();
-      return;
-    }
-    await sendDownload(req, res, { key: file.key, size: file.size, writeTo: (out, range) => c.serving.writeTo(file.key, out, range) }, c.metrics.artifactBytesSent);
-  });
-
-  // Our addition for users without the MLflow client:
-  // curl -F file=@MLmodel -F file=@model.pkl '.../registry/models/<name>/versions?description=...'
-  router.post('/models/:name/versions', async (req, res) => {
-    const q = parseQuery(VersionUploadQuery, req);
-    const p = principalOf(req);
-    const { upload } = await c.serving.beginVersionUpload(p, req.params.name, q.path);
-    const files = await receiveFormUpload(req, res, upload, c.config.limits, c.metrics.artifactBytesReceived);
-    const version = await c.serving.finishVersionUpload(p, req.params.name, upload, { description: q.description, runId: q.run_id });
-    res.json({ model_version: toApiModelVersion(version), files: files.map((f) => ({ path: f.path, file_size: f.size })) });
-  });
-
-  return router;
+  return [
+    route({
+      key: 'registry.archive',
+      area: 'registry',
+      method: 'GET',
+      path: '/models/:name/:selector/archive',
+      schema: S.ServedModel,
+      from: 'params',
+      body: 'stream',
+      access: { kind: 'resource', type: 'registered_model', level: 'USE', on: byName, refine: USE_VIEW },
+      summary: "Streams the files of the version a stage, alias, 'latest' or number names, as tar.gz (ETag, 304).",
+      handle: async ({ input, principal, granted, req, res }) => {
+        const served = await serving.resolve(principal, modelGrant(granted, input.name), input.selector);
+        describe(res, served);
+        if (notModified(req, served)) {
+          res.status(304).end();
+          return undefined;
+        }
+        const archive = await serving.archive(served);
+        const fileName = `${served.version.name}-v${served.version.version}.tar.gz`.replace(/[^\w.-]/g, '_');
+        res.setHeader('Content-Type', 'application/gzip');
+        res.attachment(fileName);
+        await archive.writeTo(res);
+        return undefined;
+      },
+    }),
+    route({
+      key: 'registry.files',
+      area: 'registry',
+      method: 'GET',
+      path: '/models/:name/:selector/files/*path',
+      schema: S.ServedFile,
+      from: 'params',
+      body: 'stream',
+      access: { kind: 'resource', type: 'registered_model', level: 'USE', on: byName, refine: USE_VIEW },
+      summary: 'Streams one file of the version a stage, alias, latest or number names (Range, ETag, 304).',
+      handle: async ({ input, principal, granted, req, res }) => {
+        const served = await serving.resolve(principal, modelGrant(granted, input.name), input.selector);
+        const file = await serving.file(served, input.path);
+        describe(res, served);
+        if (notModified(req, served)) {
+          res.status(304).end();
+          return undefined;
+        }
+        await sendDownload(req, res, { key: file.key, size: file.size, writeTo: (out, range) => serving.writeTo(file.key, out, range) }, c.metrics.artifactBytesSent);
+        return undefined;
+      },
+    }),
+    // Our addition for users without the MLflow client:
+    // curl -F file=@MLmodel -F file=@model.pkl '.../registry/models/<name>/versions?description=...'
+    route({
+      key: 'registry.versions.upload',
+      area: 'registry',
+      method: 'POST',
+      path: '/models/:name/versions',
+      schema: S.VersionUpload,
+      from: 'params+query',
+      body: 'stream',
+      access: {
+        kind: 'resource',
+        type: 'registered_model',
+        level: 'EDIT',
+        on: byName,
+        refine: 'checked before any byte is read; a run_id needs READ on its run, as in model-versions/create',
+      },
+      summary: 'Registers the files of a multipart/form-data body as a new version (our addition, for curl -F).',
+      handle: async ({ input, principal, granted, req, res }) => {
+        const model = modelGrant(granted, input.name);
+        const { upload } = serving.beginVersionUpload(model, input.path);
+        const files = await receiveFormUpload(req, res, upload, c.config.limits, c.metrics.artifactBytesReceived);
+        const version = await serving.finishVersionUpload(principal, model, upload, { description: input.description, runId: input.run_id });
+        return { model_version: toApiModelVersion(version), files: files.map((f) => ({ path: f.path, file_size: f.size })) };
+      },
+    }),
+  ];
 }
-
-const VersionUploadQuery = z.object({
-  path: z.string().optional(),
-  description: z.string().max(5000).optional(),
-  run_id: z.string().optional(),
-});

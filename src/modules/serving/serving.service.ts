@@ -7,13 +7,11 @@ import { invalidParameter, notFound, RegistryError } from '../../errors';
 import { shown } from '../../lib/shown';
 import { ownerOfKey, WHERE_VERSIONS_LIVE } from '../../storage/artifact-layout';
 import type { Principal } from '../../http/principal';
+import type { ModelGrant } from '../registry/registry-access';
 import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
 import type { ArtifactStore, ByteRange } from '../../storage/artifact-store';
-import type { ModelVersionRecord } from '../model-versions/model-versions.repository';
 import { FormUpload } from '../artifacts/artifacts.service';
-import type { ModelVersionsService, VersionSelector } from '../model-versions/model-versions.service';
-import type { PermissionsService } from '../permissions/permissions.service';
-import type { RegisteredModelsService } from '../registered-models/registered-models.service';
+import type { ModelVersionRecord, ModelVersionsService, VersionSelector } from '../registry/model-versions.service';
 
 /** A resolved model version ready to serve: where its files are and its cache validator. */
 export interface ServedVersion {
@@ -42,40 +40,39 @@ export function parseSelector(selector: string): VersionSelector {
   return { stage: selector };
 }
 
-/** Serving jobs fetch a model version's files by name and stage, alias or number (issue 4 §5). */
+/** Serving jobs fetch a model version's files by name and stage, alias or number (README "Serving models"). */
 export class ServingService {
   constructor(
     private readonly versions: ModelVersionsService,
-    private readonly models: RegisteredModelsService,
-    private readonly permissions: PermissionsService,
     private readonly store: ArtifactStore,
     private readonly maxUploadBytes: number,
   ) {}
 
   /**
-   * Starts an upload of a new version's files (issue 4 §6): EDIT on the model is checked before
-   * any byte is read; the files go under the model's own prefix, `registry/<model_id>/uploads/<id>/`.
+   * Starts an upload of a new version's files (README "Serving models"), once EDIT on the model was
+   * checked (before any byte is read); the files go under the model's own prefix,
+   * `registry/<model_id>/uploads/<id>/`.
    */
-  async beginVersionUpload(p: Principal, name: string, dir: string | undefined): Promise<{ upload: FormUpload; modelId: bigint }> {
-    const model = await this.models.get(p, name);
-    await this.permissions.require(p, 'registered_model', String(model.id), 'EDIT', `'${name}'`);
+  beginVersionUpload(model: ModelGrant, dir: string | undefined): { upload: FormUpload; modelId: bigint } {
     const upload = new FormUpload(this.store, joinKey('registry', String(model.id), 'uploads', randomUUID()), this.maxUploadBytes);
     upload.setDirectory(dir ?? '');
     return { upload, modelId: model.id };
   }
 
   /** Registers the uploaded files as a new version; removes them if registration fails. */
-  async finishVersionUpload(p: Principal, name: string, upload: FormUpload, input: { description?: string; runId?: string }): Promise<ModelVersionRecord> {
+  async finishVersionUpload(p: Principal, model: ModelGrant, upload: FormUpload, input: { description?: string; runId?: string }): Promise<ModelVersionRecord> {
     try {
-      return await this.versions.create(p, { name, source: `mlflow-artifacts:/${upload.root}`, description: input.description, runId: input.runId, tags: [] });
+      return await this.versions.create(p, model, { source: `mlflow-artifacts:/${upload.root}`, description: input.description, runId: input.runId, tags: [] });
     } catch (err) {
       await this.store.remove(upload.root).catch(() => undefined);
       throw err;
     }
   }
 
-  async resolve(p: Principal, name: string, selector: string): Promise<ServedVersion> {
-    const version = await this.versions.resolve(p, name, parseSelector(selector));
+  /** The version `selector` (parseSelector) names, for a caller with `model.level` on the model. */
+  async resolve(p: Principal, model: ModelGrant, selector: VersionSelector): Promise<ServedVersion> {
+    const name = model.name;
+    const version = await this.versions.resolveIn(p, model, selector);
     const location = version.storageLocation ?? version.source;
     const rootKey = keyOfArtifactUri(location);
     if (rootKey === undefined) {

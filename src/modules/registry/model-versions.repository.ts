@@ -1,6 +1,6 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
-import { type Db, type Tag } from '../registered-models/registered-models.repository';
+import type { Db, Tag } from './registry-records';
 import { DELETED_STAGE, type Stage } from './stages';
 
 export interface ModelVersionRow {
@@ -28,6 +28,13 @@ export interface ModelVersionRecord extends Omit<ModelVersionRow, 'currentStage'
   aliases: string[];
 }
 
+/** A model version that names a logged model (its model_id). */
+export interface LoggedModelRegistration {
+  loggedModelId: string;
+  name: string;
+  version: number;
+}
+
 export interface VersionKey {
   modelId: bigint;
   version: number;
@@ -35,7 +42,7 @@ export interface VersionKey {
 
 /**
  * Which versions a caller may see. For models where the caller holds exactly USE, only versions
- * in Production or behind a protected alias (DESIGN.md § Permissions); applied in the SQL.
+ * in Production or behind a protected alias (README "Permissions"); applied in the SQL.
  */
 export interface VersionView {
   restrictedModelIds: readonly bigint[];
@@ -171,7 +178,7 @@ export class ModelVersionsRepository {
   }
 
   /**
-   * MLflow's soft delete (mlflow-api.md §1.6): the number stays taken, everything that pointed
+   * MLflow's soft delete (its SQL store's delete_model_version): the number stays taken, everything that pointed
    * somewhere is redacted, tags go; the row is invisible to every read afterwards.
    */
   async softDelete(key: VersionKey, nowMs: number, db: Db): Promise<void> {
@@ -203,5 +210,14 @@ export class ModelVersionsRepository {
 
   async deleteTag(key: VersionKey, tagKey: string, db: Db = this.prisma): Promise<void> {
     await db.modelVersionTag.deleteMany({ where: { ...key, key: tagKey } });
+  }
+
+  /** The live versions registered from these MLflow 3 logged models, by model name, then version. */
+  async registrationsOfLoggedModels(loggedModelIds: string[]): Promise<LoggedModelRegistration[]> {
+    if (loggedModelIds.length === 0) return [];
+    const rows = await this.prisma.$queryRaw<Array<{ logged_model_id: string; name: string; version: number }>>`
+      SELECT v.logged_model_id, rm.name, v.version FROM model_versions v JOIN registered_models rm ON rm.id = v.model_id
+      WHERE v.logged_model_id = ANY(${loggedModelIds}::text[]) AND v.current_stage <> ${DELETED_STAGE} ORDER BY rm.name, v.version`;
+    return rows.map((r) => ({ loggedModelId: r.logged_model_id, name: r.name, version: Number(r.version) }));
   }
 }

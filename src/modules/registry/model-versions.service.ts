@@ -3,17 +3,20 @@ import { shown } from '../../lib/shown';
 import { ownerOfKey, WHERE_VERSIONS_LIVE } from '../../storage/artifact-layout';
 import { keyOfArtifactUri, relativeKey } from '../../storage/artifact-key';
 import type { Principal } from '../../http/principal';
+import type { Finder } from '../../http/route-table';
 import type { Clock } from '../../lib/clock';
 import type { AuditEvent, AuditService } from '../audit/audit.service';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
-import type { RegisteredModelsRepository, Tag } from '../registered-models/registered-models.repository';
-import { versionNotFound } from '../registered-models/registered-models.service';
-import { type ModelAccess, modelNotFound, type RegistryAccess } from '../registered-models/registry-access';
-import { validateAlias, validateTag } from '../registered-models/registry-validation';
+import type { RegisteredModelsRepository } from './registered-models.repository';
+import type { Tag } from './registry-records';
+import { type ModelGrant, modelNotFound, type RegistryAccess, versionNotFound } from './registry-access';
+import type { RegistryWrites } from './registry-writes';
+import { validateAlias, validateTag } from './registry-validation';
 import { isPromptRequest } from '../../lib/prompts';
 import { type ModelSource, parseModelSource, type VersionSelector } from './model-source';
 import type { ModelVersionRecord, ModelVersionsRepository, VersionKey } from './model-versions.repository';
-import type { LoggedModelGate, RunGate } from './registry-gates';
+import type { RunGate } from '../runs/run-gate';
+import type { LoggedModelGate } from './registry-gates';
 import { assertArchivable, canonicalStage, levelForTransition, type Stage } from './stages';
 
 export interface ModelVersionSearchInput {
@@ -30,7 +33,6 @@ export type SearchModelVersionKeys = (
 ) => Promise<{ keys: VersionKey[]; nextPageToken?: string }>;
 
 export interface CreateModelVersionInput {
-  name: string;
   source: string;
   runId?: string;
   runLink?: string;
@@ -39,9 +41,24 @@ export interface CreateModelVersionInput {
   tags: Tag[];
 }
 
-export type { VersionSelector };
+export type { ModelVersionRecord, VersionSelector };
 
-const event = (a: ModelAccess | { model: { id: bigint; name: string } }, e: Omit<AuditEvent, 'resourceType' | 'modelId' | 'modelName'>): AuditEvent => ({
+export interface ModelVersionsServiceOptions {
+  versions: ModelVersionsRepository;
+  models: RegisteredModelsRepository;
+  access: RegistryAccess;
+  writes: RegistryWrites;
+  permissions: PermissionsService;
+  audit: AuditService;
+  clock: Clock;
+  /** Checks the run a version names (run_id, runs:/ sources). */
+  runs: RunGate;
+  /** Checks the MLflow 3 logged model a version names (model_id, models:/m-… sources). */
+  loggedModels: LoggedModelGate;
+  search: SearchModelVersionKeys;
+}
+
+const event = (a: { model: { id: bigint; name: string } }, e: Omit<AuditEvent, 'resourceType' | 'modelId' | 'modelName'>): AuditEvent => ({
   resourceType: 'registered_model',
   modelId: a.model.id,
   modelName: a.model.name,
@@ -49,36 +66,63 @@ const event = (a: ModelAccess | { model: { id: bigint; name: string } }, e: Omit
 });
 
 /**
- * Model versions (mlflow-api.md §1.6): numbers allocated atomically and never reused, soft
+ * Model versions (MLflow's REST API § Model Registry): numbers allocated atomically and never reused, soft
  * delete, stage transitions serialised on the model row, and the resolver serving uses.
  */
 export class ModelVersionsService {
-  constructor(
-    private readonly versions: ModelVersionsRepository,
-    private readonly models: RegisteredModelsRepository,
-    private readonly access: RegistryAccess,
-    private readonly permissions: PermissionsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly runs: RunGate,
-    private readonly loggedModels: LoggedModelGate,
-    private readonly search: SearchModelVersionKeys,
-  ) {}
+  private readonly versions: ModelVersionsRepository;
+  private readonly models: RegisteredModelsRepository;
+  private readonly access: RegistryAccess;
+  private readonly writes: RegistryWrites;
+  private readonly permissions: PermissionsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly runs: RunGate;
+  private readonly loggedModels: LoggedModelGate;
+  private readonly search: SearchModelVersionKeys;
 
-  async create(p: Principal, input: CreateModelVersionInput): Promise<ModelVersionRecord> {
+  constructor(options: ModelVersionsServiceOptions) {
+    this.versions = options.versions;
+    this.models = options.models;
+    this.access = options.access;
+    this.writes = options.writes;
+    this.permissions = options.permissions;
+    this.audit = options.audit;
+    this.clock = options.clock;
+    this.runs = options.runs;
+    this.loggedModels = options.loggedModels;
+    this.search = options.search;
+  }
+
+  /** The route table's finder of the model of version (`name`, `version`): 404 if either is absent. */
+  readonly modelOf: Finder<{ name: string; version: number }> = {
+    via: 'the registered model of version (name, version)',
+    find: async (input) => {
+      const model = await this.access.find(input.name);
+      if (!(await this.versions.findRow({ modelId: model.id, version: input.version }))) throw versionNotFound(input.name, input.version);
+      return this.access.found(model);
+    },
+  };
+
+  /**
+   * A new version of `model` (the caller holds EDIT on it). The sources it names need READ: the run
+   * (run_id, runs:/), the logged model (model_id, models:/m-…), the registered model (models:/), the
+   * owner of a mlflow-artifacts:/ key.
+   */
+  async create(p: Principal, model: ModelGrant, input: CreateModelVersionInput): Promise<ModelVersionRecord> {
     for (const t of input.tags) validateTag(t.key, t.value);
-    const access = await this.access.require(p, input.name, 'EDIT');
+    const access = { model };
     const source = parseModelSource(input.source, { prompt: isPromptRequest(input.tags) });
-    const storageLocation = await this.storageLocationOf(p, access.model.id, source);
+    const storageLocation = await this.storageLocationOf(p, model.id, source);
     if (input.runId !== undefined) await this.runs.requireRun(p, input.runId, 'READ');
     // MLflow 3 registers logged models as models:/m-…; the version then carries that model_id.
     const loggedModelId = input.loggedModelId ?? (source.kind === 'logged-model' ? source.modelId : undefined);
     if (input.loggedModelId !== undefined) await this.loggedModels.requireLoggedModel(p, input.loggedModelId, 'READ');
-    const key = await this.models.transaction(async (tx) => {
+    const key = await this.writes.transaction(async (tx) => {
       const nowMs = this.clock.nowMs();
       const version = await this.models.allocateVersion(access.model.id, nowMs, tx);
       // The model was deleted since it was looked up: throwing rolls the transaction back.
-      if (version === null) throw modelNotFound(input.name);
+      if (version === null) throw modelNotFound(model.name);
       await this.versions.insert(
         {
           modelId: access.model.id,
@@ -104,27 +148,34 @@ export class ModelVersionsService {
     });
     // Gone if the model (or the version) was deleted once the transaction committed.
     const [record] = await this.versions.load([key]);
-    if (!record) throw versionNotFound(input.name, key.version);
+    if (!record) throw versionNotFound(model.name, key.version);
     return record;
   }
 
-  async get(p: Principal, name: string, version: number): Promise<ModelVersionRecord> {
-    return this.resolve(p, name, { version });
+  async get(p: Principal, model: ModelGrant, version: number): Promise<ModelVersionRecord> {
+    return this.resolveIn(p, model, { version });
   }
 
   /** Where the version's files are: the resolved storage location, else the source. */
-  async getDownloadUri(p: Principal, name: string, version: number): Promise<string> {
-    const v = await this.resolve(p, name, { version });
+  async getDownloadUri(p: Principal, model: ModelGrant, version: number): Promise<string> {
+    const v = await this.resolveIn(p, model, { version });
     return v.storageLocation ?? v.source;
   }
 
-  /**
-   * The version a `models:/` reference names: a number, the latest in a stage, the latest
-   * overall, or an alias. Needs USE on the model; a USE caller only gets versions in
-   * Production or behind a protected alias (others: 403 if named directly, 404 if looked up).
-   */
+  /** resolveIn() for callers outside the route table: needs USE on the model named. */
   async resolve(p: Principal, name: string, selector: VersionSelector): Promise<ModelVersionRecord> {
-    const { model, view } = await this.access.require(p, name, 'USE');
+    const { model, level } = await this.access.require(p, name, 'USE');
+    return this.resolveIn(p, { id: model.id, name, level }, selector);
+  }
+
+  /**
+   * The version of `model` a `models:/` reference names: a number, the latest in a stage, the
+   * latest overall, or an alias. A caller holding only USE gets only versions in Production or
+   * behind a protected alias (others: 403 if named directly, 404 if looked up).
+   */
+  async resolveIn(p: Principal, model: ModelGrant, selector: VersionSelector): Promise<ModelVersionRecord> {
+    const name = model.name;
+    const view = this.access.viewFor(model);
     let key: VersionKey;
     if (selector.version !== undefined) {
       key = { modelId: model.id, version: selector.version };
@@ -152,14 +203,13 @@ export class ModelVersionsService {
   }
 
   /** `latest` (any case) is the highest version, as MLflow answers it (its prompt client asks for `@latest`). */
-  async getByAlias(p: Principal, name: string, alias: string): Promise<ModelVersionRecord> {
+  async getByAlias(p: Principal, model: ModelGrant, alias: string): Promise<ModelVersionRecord> {
     validateAlias(alias);
-    return this.resolve(p, name, alias.toLowerCase() === 'latest' ? { latest: true } : { alias });
+    return this.resolveIn(p, model, alias.toLowerCase() === 'latest' ? { latest: true } : { alias });
   }
 
   async update(p: Principal, name: string, version: number, description: string | undefined): Promise<ModelVersionRecord> {
-    await this.access.require(p, name, 'EDIT');
-    const key = await this.models.transaction(async (tx) => {
+    const key = await this.writes.transaction(async (tx) => {
       const model = await this.lockModel(name, tx);
       const key = { modelId: model.id, version };
       const row = await this.versions.findRow(key, tx);
@@ -178,10 +228,9 @@ export class ModelVersionsService {
     return (await this.versions.load([key]))[0]!;
   }
 
-  /** Soft delete: the number stays taken; aliases pointing at it go (mlflow-api.md §1.6). */
+  /** Soft delete: the number stays taken; aliases pointing at it go (as in MLflow's SQL store). */
   async delete(p: Principal, name: string, version: number): Promise<void> {
-    await this.access.require(p, name, 'MANAGE');
-    await this.models.transaction(async (tx) => {
+    await this.writes.transaction(async (tx) => {
       const model = await this.lockModel(name, tx);
       const key = { modelId: model.id, version };
       const row = await this.versions.findRow(key, tx);
@@ -200,19 +249,21 @@ export class ModelVersionsService {
 
   /**
    * Atomic: the model row is locked first, so concurrent transitions of one model run one after
-   * another and `archive_existing_versions` leaves exactly one version in the target stage.
+   * another and `archive_existing_versions` leaves exactly one version in the target stage. The
+   * caller holds MANAGE_STAGING (the row's level); the move may need MANAGE_PRODUCTION
+   * (levelForTransition), checked once the current stage is read under the lock.
    */
-  async transitionStage(p: Principal, name: string, version: number, stageInput: string, archiveExisting: boolean): Promise<ModelVersionRecord> {
+  async transitionStage(p: Principal, grant: ModelGrant, version: number, stageInput: string, archiveExisting: boolean): Promise<ModelVersionRecord> {
     const stage = canonicalStage(stageInput);
     if (archiveExisting) assertArchivable(stage);
-    const access = await this.access.require(p, name, 'MANAGE_STAGING');
-    const key = await this.models.transaction(async (tx) => {
+    const name = grant.name;
+    const key = await this.writes.transaction(async (tx) => {
       const model = await this.lockModel(name, tx);
       const key = { modelId: model.id, version };
       const row = await this.versions.findRow(key, tx);
       if (!row) throw versionNotFound(name, version);
       const from = row.currentStage as Stage;
-      await this.access.check(p, access, levelForTransition(from, stage));
+      await this.access.check(p, grant, levelForTransition(from, stage));
       const nowMs = this.clock.nowMs();
       const archived = archiveExisting ? await this.versions.archiveOthers(key, stage, nowMs, tx) : [];
       await this.versions.setStage(key, stage, nowMs, tx);
@@ -241,22 +292,14 @@ export class ModelVersionsService {
     return nextPageToken ? { items, nextPageToken } : { items };
   }
 
-  async setTag(p: Principal, name: string, version: number, tag: Tag): Promise<void> {
+  /** On a version modelOf() found. */
+  async setTag(model: ModelGrant, version: number, tag: Tag): Promise<void> {
     validateTag(tag.key, tag.value);
-    const key = await this.requireVersion(p, name, version);
-    await this.versions.setTag(key, tag);
+    await this.writes.write(() => this.versions.setTag({ modelId: model.id, version }, tag));
   }
 
-  async deleteTag(p: Principal, name: string, version: number, tagKey: string): Promise<void> {
-    const key = await this.requireVersion(p, name, version);
-    await this.versions.deleteTag(key, tagKey);
-  }
-
-  private async requireVersion(p: Principal, name: string, version: number): Promise<VersionKey> {
-    const { model } = await this.access.require(p, name, 'EDIT');
-    const key = { modelId: model.id, version };
-    if (!(await this.versions.findRow(key))) throw versionNotFound(name, version);
-    return key;
+  async deleteTag(model: ModelGrant, version: number, tagKey: string): Promise<void> {
+    await this.writes.write(() => this.versions.deleteTag({ modelId: model.id, version }, tagKey));
   }
 
   private async lockModel(name: string, tx: Parameters<RegisteredModelsRepository['lockByName']>[1]) {
@@ -266,7 +309,7 @@ export class ModelVersionsService {
   }
 
   /**
-   * Where a new version's files are (mlflow-api.md §5): runs:/ → the run's artifact URI + path
+   * Where a new version's files are, as MLflow's create_model_version resolves them: runs:/ → the run's artifact URI + path
    * (the run must be readable), models:/ → that version's location, mlflow-artifacts:/ → itself
    * once the caller may read what it points into; other URIs are stored as given.
    */
@@ -278,8 +321,8 @@ export class ModelVersionsService {
       }
       case 'registry': {
         // READ, not just USE: the new version keeps these files whatever stage the source version moves to.
-        await this.access.require(p, source.name, 'READ');
-        const v = await this.resolve(p, source.name, source.selector);
+        const { model, level } = await this.access.require(p, source.name, 'READ');
+        const v = await this.resolveIn(p, { id: model.id, name: source.name, level }, source.selector);
         return v.storageLocation ?? v.source;
       }
       case 'logged-model':

@@ -1,7 +1,7 @@
 import { invalidParameter } from '../../errors';
 import { LIMITS } from '../../http/limits';
 
-/** Registry input rules from MLflow's validation (mlflow-api.md §3.4). */
+/** Registry input rules from MLflow's validation (mlflow/utils/validation.py). */
 
 export function validateModelName(name: string): void {
   if (name.length > LIMITS.registeredModelNameLength) {

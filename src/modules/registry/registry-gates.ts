@@ -1,11 +1,6 @@
 import type { Principal } from '../../http/principal';
 import type { Level } from '../permissions/permission-levels';
 
-/** What model-versions needs from c.runs (BRIEF.md cross-module contract). */
-export interface RunGate {
-  requireRun(p: Principal, runId: string, level: Level): Promise<{ id: string; experimentId: bigint; artifactUri: string }>;
-}
-
 /** What model-versions needs to register an MLflow 3 logged model (`models:/m-…`, `model_id`). */
 export interface LoggedModelGate {
   requireLoggedModel(p: Principal, modelId: string, level: Level): Promise<{ id: string; artifactLocation: string }>;

@@ -1,6 +1,7 @@
-import { toApiModelVersion } from '../model-versions/model-versions.mapper';
-import type { ModelVersionRecord } from '../model-versions/model-versions.repository';
-import type { RegisteredModelRow, Tag } from './registered-models.repository';
+import { toApiModelVersion } from './model-versions.mapper';
+import type { ModelVersionRecord } from './model-versions.repository';
+import type { RegisteredModelRow } from './registered-models.repository';
+import type { Tag } from './registry-records';
 
 export interface RegisteredModelRecord extends RegisteredModelRow {
   tags: Tag[];
@@ -8,7 +9,7 @@ export interface RegisteredModelRecord extends RegisteredModelRow {
   latestVersions: ModelVersionRecord[];
 }
 
-/** RegisteredModel in MLflow's JSON (mlflow-api.md §1.5); empties omitted. */
+/** RegisteredModel in MLflow's JSON (model_registry.proto § RegisteredModel); empties omitted. */
 export const toApiRegisteredModel = (m: RegisteredModelRecord) => ({
   name: m.name,
   creation_timestamp: Number(m.creationTime),

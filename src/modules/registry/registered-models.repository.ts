@@ -1,7 +1,8 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
-import { FULL_VIEW, latestVersionsSql, type ModelVersionRecord, type VersionView } from '../model-versions/model-versions.repository';
+import { FULL_VIEW, latestVersionsSql, type ModelVersionRecord, type VersionView } from './model-versions.repository';
+import type { Db, Tag } from './registry-records';
 
 type JsonVersion = Omit<ModelVersionRecord, 'modelId' | 'creationTime' | 'lastUpdatedTime'> & { modelId: number; creationTime: number; lastUpdatedTime: number };
 
@@ -27,14 +28,6 @@ const toDetails = (id: bigint, r: DetailsRow): ModelDetails => ({
   // Through JSON the int64 columns come back as numbers (millisecond times and ids fit in 2^53).
   latest: r.latest.map((v) => ({ ...v, modelId: BigInt(v.modelId), creationTime: BigInt(v.creationTime), lastUpdatedTime: BigInt(v.lastUpdatedTime) })),
 });
-
-/** The Prisma client or an interactive transaction: the service decides where transactions start. */
-export type Db = PrismaClient | Prisma.TransactionClient;
-
-export interface Tag {
-  key: string;
-  value: string;
-}
 
 export interface RegisteredModelRow {
   id: bigint;
@@ -153,7 +146,7 @@ export class RegisteredModelsRepository {
   }
 
   /**
-   * The next version number: atomic under concurrency and never reused (mlflow-api.md §9.8). The
+   * The next version number: atomic under concurrency and never reused, as in MLflow's SQL store. The
    * update locks the model row for the rest of the transaction, so the model cannot be deleted
    * until the version is written; null if the model is gone (deleted since it was looked up: the
    * update waits for the deleting transaction, then finds no row).

@@ -2,7 +2,7 @@ import type { ModelVersionRecord } from './model-versions.repository';
 
 const nonEmpty = (s: string | null | undefined): s is string => s !== null && s !== undefined && s !== '';
 
-/** ModelVersion in MLflow's JSON (mlflow-api.md §1.6): version as a string, empties omitted. */
+/** ModelVersion in MLflow's JSON (model_registry.proto § ModelVersion): version as a string, empties omitted. */
 export const toApiModelVersion = (v: ModelVersionRecord) => ({
   name: v.name,
   version: String(v.version),

@@ -3,7 +3,7 @@ import { shown } from '../../lib/shown';
 import { artifactKey, keyOfArtifactUri } from '../../storage/artifact-key';
 import { canonicalStage } from './stages';
 
-/** What a model-versions/create `source` points at (mlflow-api.md §1.6, §5). */
+/** What a model-versions/create `source` points at (MLflow's model URIs: runs:/, models:/, mlflow-artifacts:/). */
 export type ModelSource =
   | { kind: 'run'; runId: string; path: string }
   | { kind: 'registry'; name: string; selector: VersionSelector }

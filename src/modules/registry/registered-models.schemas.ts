@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LIMITS } from '../../http/limits';
 import { int64, keyValue, list, repeated, requiredString, text } from '../../http/wire';
 
-/** Request messages of mlflow-api.md §1.5, named after MLflow's protos. */
+/** Registered-model request messages, named after MLflow's protos (model_registry.proto). */
 
 /** A model version number: a JSON number or numeric string ("3"), as MLflow accepts. */
 export const versionNumber = () =>

@@ -1,7 +1,7 @@
 import { invalidParameter } from '../../errors';
 import type { Level } from '../permissions/permission-levels';
 
-/** MLflow's stages (mlflow-api.md §5); input in any case, stored and returned canonically. */
+/** MLflow's stages (mlflow/entities/model_registry/model_version_stages.py); input in any case, stored and returned canonically. */
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -17,7 +17,7 @@ export function canonicalStage(input: string): Stage {
 }
 
 /**
- * The level a transition needs (DESIGN.md § Permissions). Moves that touch Production need
+ * The level a transition needs (README "Permissions"). Moves that touch Production need
  * MANAGE_PRODUCTION; so do moves into or out of Archived, except Staging ↔ Archived, which
  * (like None ↔ Staging) is MANAGE_STAGING's business. Archiving side effects follow the same
  * rule, and they always start from the target stage, so checking the requested move suffices.

@@ -1,13 +1,16 @@
-import { notFound } from '../../errors';
 import type { Principal } from '../../http/principal';
+import type { Finder } from '../../http/route-table';
 import type { Clock } from '../../lib/clock';
 import type { AuditService } from '../audit/audit.service';
-import type { ModelVersionRecord, ModelVersionsRepository, VersionView } from '../model-versions/model-versions.repository';
-import { canonicalStage, type Stage, STAGES } from '../model-versions/stages';
+import type { ModelVersionRecord, ModelVersionsRepository, VersionView } from './model-versions.repository';
+import { canonicalStage, type Stage, STAGES } from './stages';
 import type { PermissionsService, VisibleScope } from '../permissions/permissions.service';
 import type { RegisteredModelRecord } from './registered-models.mapper';
-import type { ModelDetails, RegisteredModelRow, RegisteredModelsRepository, Tag } from './registered-models.repository';
-import { modelNotFound, type RegistryAccess } from './registry-access';
+import type { ModelDetails, RegisteredModelRow, RegisteredModelsRepository } from './registered-models.repository';
+import type { Level } from '../permissions/permission-levels';
+import { type ModelGrant, modelNotFound, type RegistryAccess, versionNotFound } from './registry-access';
+import type { RegistryWrites, WriteListener } from './registry-writes';
+import type { Tag } from './registry-records';
 import { validateAlias, validateModelName, validateNewAlias, validateTag } from './registry-validation';
 
 export interface RegisteredModelSearchInput {
@@ -26,36 +29,82 @@ export type SearchRegisteredModelIds = (
 /** A registered model as registered-models/get reads it: the row and what all but USE callers see. */
 export type FoundModel = { row: RegisteredModelRow; details: ModelDetails };
 
-/** Where registered-models/get may find a model it read before (InvalidatedCache in the service). */
-export interface ModelCache {
+/**
+ * Where registered-models/get may find a model it read before (InvalidatedCache in the container);
+ * every registry write tells it (RegistryWrites).
+ */
+export interface ModelCache extends WriteListener {
   read(name: string, load: () => Promise<FoundModel | null>): Promise<FoundModel | null>;
 }
 
-const uncached: ModelCache = { read: (_name, load) => load() };
+export const uncached: ModelCache = { read: (_name, load) => load(), beginWrite: () => () => undefined };
+
+export interface RegisteredModelsServiceOptions {
+  models: RegisteredModelsRepository;
+  versions: ModelVersionsRepository;
+  access: RegistryAccess;
+  writes: RegistryWrites;
+  permissions: PermissionsService;
+  audit: AuditService;
+  clock: Clock;
+  search: SearchRegisteredModelIds;
+  /** Without one, every registered-models/get reads the database. */
+  cache?: ModelCache;
+}
 
 const inScope = (scope: VisibleScope, id: string) =>
   scope.kind === 'all' ? true : scope.kind === 'except' ? !scope.ids.includes(id) : scope.ids.includes(id);
 
 /**
- * Registered models (mlflow-api.md §1.5): names unique, rename keeps the numeric id (and so
+ * Registered models (MLflow's REST API § Model Registry): names unique, rename keeps the numeric id (and so
  * versions, aliases, grants, audit trail), delete is hard and cascades.
  */
 export class RegisteredModelsService {
-  constructor(
-    private readonly models: RegisteredModelsRepository,
-    private readonly versions: ModelVersionsRepository,
-    private readonly access: RegistryAccess,
-    private readonly permissions: PermissionsService,
-    private readonly audit: AuditService,
-    private readonly clock: Clock,
-    private readonly search: SearchRegisteredModelIds,
-    private readonly cache: ModelCache = uncached,
-  ) {}
+  private readonly models: RegisteredModelsRepository;
+  private readonly versions: ModelVersionsRepository;
+  private readonly access: RegistryAccess;
+  private readonly writes: RegistryWrites;
+  private readonly permissions: PermissionsService;
+  private readonly audit: AuditService;
+  private readonly clock: Clock;
+  private readonly search: SearchRegisteredModelIds;
+  private readonly cache: ModelCache;
+  /** What the finder of registered-models/get read, by the request's validated input: get shows that. */
+  private readonly readFor = new WeakMap<object, FoundModel>();
+
+  constructor(options: RegisteredModelsServiceOptions) {
+    this.models = options.models;
+    this.versions = options.versions;
+    this.access = options.access;
+    this.writes = options.writes;
+    this.permissions = options.permissions;
+    this.audit = options.audit;
+    this.clock = options.clock;
+    this.search = options.search;
+    this.cache = options.cache ?? uncached;
+  }
+
+  /** The route table's finder of a registered model by name: 404 if absent. */
+  readonly byName = <I>(nameOf: (input: I) => string, via?: string): Finder<I> => this.access.byName(nameOf, via);
+
+  /**
+   * registered-models/get's finder: the model through the cache (a cached model costs no query), kept
+   * for get() to show, so a request reads the model once.
+   */
+  readonly forGet: Finder<{ name: string }> = {
+    via: 'name (through the registered-model cache)',
+    find: async (input) => {
+      const found = await this.cache.read(input.name, () => this.models.findByNameWithDetails(input.name));
+      if (!found) throw modelNotFound(input.name);
+      this.readFor.set(input, found);
+      return this.access.found(found.row);
+    },
+  };
 
   async create(p: Principal, input: { name: string; description?: string; tags: Tag[] }): Promise<RegisteredModelRecord> {
     validateModelName(input.name);
     for (const t of input.tags) validateTag(t.key, t.value);
-    const row = await this.models.transaction(async (tx) => {
+    const row = await this.writes.transaction(async (tx) => {
       const m = await this.models.insert({ ...input, userId: p.subject, nowMs: this.clock.nowMs() }, tx);
       await this.audit.record(
         p,
@@ -69,22 +118,22 @@ export class RegisteredModelsService {
   }
 
   /**
-   * One query for the model and what it shows to all but USE callers, or none when the cache has it;
-   * a USE caller's view is read again.
+   * The model forGet found for this `input` (read again if it found none), as a caller with
+   * `level` sees it: what all but USE callers see is what was read; a USE caller's view is read
+   * again. The permission check is never cached: only the model as read is.
    */
-  async get(p: Principal, name: string): Promise<RegisteredModelRecord> {
-    // The permission check is never cached: only the model as read is.
-    const found = await this.cache.read(name, () => this.models.findByNameWithDetails(name));
-    if (!found) throw modelNotFound(name);
-    const { model, view } = await this.access.authorize(p, found.row, 'USE');
+  async get(input: { name: string }, level: Level): Promise<RegisteredModelRecord> {
+    const found = this.readFor.get(input) ?? (await this.models.findByNameWithDetails(input.name));
+    if (!found) throw modelNotFound(input.name);
+    const model = found.row;
+    const view = this.access.viewFor({ id: model.id, level });
     if (view.restrictedModelIds.length > 0) return this.record(model, view.restrictedModelIds);
     return (await this.assemble([model], new Map([[model.id, found.details]]), view))[0]!;
   }
 
   async rename(p: Principal, name: string, newName: string): Promise<RegisteredModelRecord> {
     validateModelName(newName);
-    await this.access.require(p, name, 'MANAGE');
-    const row = await this.models.transaction(async (tx) => {
+    const row = await this.writes.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       const renamed = await this.models.rename(locked.id, newName, this.clock.nowMs(), tx);
@@ -100,8 +149,7 @@ export class RegisteredModelsService {
 
   /** Sets the description (unset clears it, as MLflow does) and bumps last_updated_timestamp. */
   async update(p: Principal, name: string, description: string | undefined): Promise<RegisteredModelRecord> {
-    const { view } = await this.access.require(p, name, 'EDIT');
-    const row = await this.models.transaction(async (tx) => {
+    const row = await this.writes.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       const after = description === undefined || description === '' ? null : description;
@@ -115,12 +163,11 @@ export class RegisteredModelsService {
       }
       return updated;
     });
-    return this.record(row, view.restrictedModelIds);
+    return this.record(row, []);
   }
 
   async delete(p: Principal, name: string): Promise<void> {
-    const { model } = await this.access.require(p, name, 'MANAGE');
-    await this.models.transaction(async (tx) => {
+    const id = await this.writes.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       await this.models.delete(locked.id, tx);
@@ -129,8 +176,9 @@ export class RegisteredModelsService {
         [{ action: 'delete_registered_model', resourceType: 'registered_model', modelId: locked.id, modelName: name, before: { name } }],
         tx,
       );
+      return locked.id;
     });
-    await this.permissions.forgetResource('registered_model', String(model.id));
+    await this.permissions.forgetResource('registered_model', String(id));
   }
 
   async searchModels(p: Principal, input: RegisteredModelSearchInput): Promise<{ items: RegisteredModelRecord[]; nextPageToken?: string }> {
@@ -145,31 +193,32 @@ export class RegisteredModelsService {
     return nextPageToken ? { items, nextPageToken } : { items };
   }
 
-  /** Per requested stage (all four if none), the highest version number in that stage. */
-  async getLatestVersions(p: Principal, name: string, stages: string[]): Promise<ModelVersionRecord[]> {
+  /** Per requested stage (all four if none), the highest version number in that stage the caller sees. */
+  async getLatestVersions(model: ModelGrant, stages: string[]): Promise<ModelVersionRecord[]> {
     const wanted: Stage[] = stages.length > 0 ? [...new Set(stages.map(canonicalStage))] : [...STAGES];
-    const { model, view } = await this.access.require(p, name, 'USE');
-    const latest = await this.versions.latest([model.id], wanted, view);
+    const latest = await this.versions.latest([model.id], wanted, this.access.viewFor(model));
     return latest.sort((a, b) => wanted.indexOf(a.currentStage) - wanted.indexOf(b.currentStage));
   }
 
-  async setTag(p: Principal, name: string, tag: Tag): Promise<void> {
+  async setTag(model: ModelGrant, tag: Tag): Promise<void> {
     validateTag(tag.key, tag.value);
-    const { model } = await this.access.require(p, name, 'EDIT');
-    await this.models.setTag(model.id, tag);
+    await this.writes.write(() => this.models.setTag(model.id, tag));
   }
 
-  /** No-op if the tag is absent; the model must exist. */
-  async deleteTag(p: Principal, name: string, key: string): Promise<void> {
-    const { model } = await this.access.require(p, name, 'EDIT');
-    await this.models.deleteTag(model.id, key);
+  /** No-op if the tag is absent. */
+  async deleteTag(model: ModelGrant, key: string): Promise<void> {
+    await this.writes.write(() => this.models.deleteTag(model.id, key));
   }
 
-  /** Creates or moves an alias; protected aliases need MANAGE_PRODUCTION, others MANAGE_STAGING. */
-  async setAlias(p: Principal, name: string, alias: string, version: number): Promise<void> {
+  /**
+   * Creates or moves an alias. The caller holds MANAGE_STAGING (the row's level); a protected alias
+   * needs MANAGE_PRODUCTION.
+   */
+  async setAlias(p: Principal, model: ModelGrant, alias: string, version: number): Promise<void> {
     validateNewAlias(alias);
-    await this.access.require(p, name, this.access.levelForAlias(alias));
-    await this.models.transaction(async (tx) => {
+    await this.access.check(p, model, this.access.levelForAlias(alias));
+    const name = model.name;
+    await this.writes.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       if (!(await this.versions.findRow({ modelId: locked.id, version }, tx))) throw versionNotFound(name, version);
@@ -188,11 +237,12 @@ export class RegisteredModelsService {
     });
   }
 
-  /** No-op if the alias is absent; the model must exist. */
-  async deleteAlias(p: Principal, name: string, alias: string): Promise<void> {
+  /** No-op if the alias is absent; a protected alias needs MANAGE_PRODUCTION, as in setAlias. */
+  async deleteAlias(p: Principal, model: ModelGrant, alias: string): Promise<void> {
     validateAlias(alias);
-    await this.access.require(p, name, this.access.levelForAlias(alias));
-    await this.models.transaction(async (tx) => {
+    await this.access.check(p, model, this.access.levelForAlias(alias));
+    const name = model.name;
+    await this.writes.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       const previous = await this.models.findAlias(locked.id, alias, tx);
@@ -230,6 +280,3 @@ export class RegisteredModelsService {
     }));
   }
 }
-
-export const versionNotFound = (name: string, version: number | string) =>
-  notFound(`Model Version (name=${name}, version=${version}) not found`);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { LIMITS } from '../../http/limits';
 import { bool, int64, repeated, requiredString, text } from '../../http/wire';
-import { modelName, Tags, versionNumber } from '../registered-models/registered-models.schemas';
+import { modelName, Tags, versionNumber } from './registered-models.schemas';
 
-/** Request messages of mlflow-api.md §1.6, named after MLflow's protos. */
+/** Model-version request messages, named after MLflow's protos (model_registry.proto). */
 
 const name = modelName();
 const description = text(LIMITS.descriptionLength).optional();

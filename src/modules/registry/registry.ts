@@ -1,0 +1,61 @@
+import type { PrismaClient } from '@prisma/client';
+import type { SqlExecutor } from '../../db/sql';
+import type { Clock } from '../../lib/clock';
+import type { AuditService } from '../audit/audit.service';
+import type { PermissionsService } from '../permissions/permissions.service';
+import type { RunGate } from '../runs/run-gate';
+import { type LoggedModelRegistration, ModelVersionsRepository } from './model-versions.repository';
+import { ModelVersionsService, type SearchModelVersionKeys } from './model-versions.service';
+import { RegisteredModelsRepository } from './registered-models.repository';
+import { type ModelCache, RegisteredModelsService, type SearchRegisteredModelIds, uncached } from './registered-models.service';
+import { RegistryAccess } from './registry-access';
+import { RegistryWrites } from './registry-writes';
+import type { LoggedModelGate } from './registry-gates';
+
+export interface RegistryOptions {
+  prisma: PrismaClient;
+  sql: SqlExecutor;
+  permissions: PermissionsService;
+  audit: AuditService;
+  clock: Clock;
+  runs: RunGate;
+  loggedModels: LoggedModelGate;
+  /** Lower-case names from config (PROTECTED_ALIASES). */
+  protectedAliases: readonly string[];
+  searchModels: SearchRegisteredModelIds;
+  searchVersions: SearchModelVersionKeys;
+  /** Where registered-models/get may find a model it read before; every registry write tells it. */
+  modelCache?: ModelCache;
+}
+
+/**
+ * The registry module: registered models, their versions, tags, aliases and stages. It owns those
+ * tables; other modules use its services, or the lookups below, which the container passes to the
+ * modules the registry itself depends on (permissions, audit, logged models).
+ */
+export interface Registry {
+  registeredModels: RegisteredModelsService;
+  modelVersions: ModelVersionsService;
+  /** A registered model's id and current name by its name, or null; no permission check. */
+  findModel(name: string): Promise<{ id: bigint; name: string } | null>;
+  /** The live versions registered from these logged models, by model name, then version; no permission check. */
+  registrationsOfLoggedModels(loggedModelIds: string[]): Promise<LoggedModelRegistration[]>;
+}
+
+export function createRegistry(o: RegistryOptions): Registry {
+  const models = new RegisteredModelsRepository(o.prisma, o.sql);
+  const versions = new ModelVersionsRepository(o.prisma, o.sql);
+  const access = new RegistryAccess(models, o.permissions, o.protectedAliases);
+  const cache = o.modelCache ?? uncached;
+  const writes = new RegistryWrites(models, cache);
+  const shared = { models, versions, access, writes, permissions: o.permissions, audit: o.audit, clock: o.clock };
+  return {
+    registeredModels: new RegisteredModelsService({ ...shared, search: o.searchModels, cache }),
+    modelVersions: new ModelVersionsService({ ...shared, runs: o.runs, loggedModels: o.loggedModels, search: o.searchVersions }),
+    findModel: async (name) => {
+      const model = await models.findByName(name);
+      return model ? { id: model.id, name: model.name } : null;
+    },
+    registrationsOfLoggedModels: (ids) => versions.registrationsOfLoggedModels(ids),
+  };
+}

@@ -1,0 +1,19 @@
+import type { Container } from './container';
+import type { AnyRoute } from './http/route-table';
+import { artifactsRoutes } from './modules/artifacts/artifacts.routes';
+import { auditRoutes } from './modules/audit/audit.routes';
+import { experimentsRoutes } from './modules/experiments/experiments.routes';
+import { loggedModelsRoutes } from './modules/logged-models/logged-models.routes';
+import { permissionsRoutes } from './modules/permissions/permissions.routes';
+import { runsRoutes } from './modules/runs/runs.routes';
+import { modelVersionsRoutes } from './modules/registry/model-versions.routes';
+import { registeredModelsRoutes } from './modules/registry/registered-models.routes';
+import { servingRoutes } from './modules/serving/serving.routes';
+
+/**
+ * The route table of the whole service: every module's rows, merged here. app.ts mounts it; the
+ * route listing, permission matrix, probe and fuzz tests read it (docs/architecture.md).
+ */
+export function routeTable(c: Container): AnyRoute[] {
+  return [...runsRoutes(c), ...experimentsRoutes(c), ...artifactsRoutes(c), ...registeredModelsRoutes(c), ...modelVersionsRoutes(c), ...servingRoutes(c), ...loggedModelsRoutes(c), ...permissionsRoutes(c), ...auditRoutes(c)];
+}
