@@ -9,6 +9,7 @@ import { readyRoute } from './http/readiness';
 import { createAuthorizer } from './http/authorize';
 import { type ApiArea, mountRoutes } from './http/route-table';
 import { routeTable } from './routes';
+import { apiDocsRouter, openApiRoute } from './http/openapi';
 import { artifactErrors } from './modules/artifacts/artifacts.routes';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -42,9 +43,12 @@ export function createApp(c: Container): Express {
   if (c.config.allowedHosts) app.use(hostGuard(c.config.allowedHosts));
   if (c.config.corsAllowedOrigins.length > 0) app.use(cors(c.config.corsAllowedOrigins));
 
+  // The API's own description, public like any API reference: it holds no data.
+  const routes = routeTable(c);
+  app.get('/api/openapi.json', openApiRoute(routes, version));
+  app.use('/api/docs', apiDocsRouter());
   app.use(API_PREFIXES, authenticate(c.tokens));
   // The route table (src/routes.ts, docs/architecture.md): every API endpoint, per area.
-  const routes = routeTable(c);
   const options = { authorize: createAuthorizer(c.permissions), jsonBodyBytes: c.config.limits.jsonBodyBytes };
   const mount = (area: ApiArea) => mountRoutes(routes.filter((r) => r.area === area), options);
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mount('mlflow'));
