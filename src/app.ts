@@ -7,7 +7,7 @@ import { cors, hostGuard, setSecurityHeaders } from './http/hygiene';
 import { type EndedRequest, metricsRoute } from './http/metrics';
 import { readyRoute } from './http/readiness';
 import { createAuthorizer } from './http/authorize';
-import { type ApiArea, mountRoutes } from './http/route-table';
+import { type ApiArea, mountRoutes, streamingRoutes } from './http/route-table';
 import { routeTable } from './routes';
 import { apiDocsRouter, openApiRoute } from './http/openapi';
 import { artifactErrors } from './modules/artifacts/artifacts.routes';
@@ -45,6 +45,8 @@ export function createApp(c: Container): Express {
 
   // The API's own description, public like any API reference: it holds no data.
   const routes = routeTable(c);
+  // For the HTTP server, which decides a request's timeouts before Express sees it (http-server.ts).
+  app.locals.streamingRoutes = streamingRoutes(routes);
   app.get('/api/openapi.json', openApiRoute(routes, version));
   app.use('/api/docs', apiDocsRouter());
   app.use(API_PREFIXES, authenticate(c.tokens));

@@ -54,18 +54,8 @@ const DEFAULT_TIMEOUTS = { headersTimeoutMs: 20_000, bodyTimeoutMs: 60_000, stre
  * (modules/artifacts/artifacts.routes.ts), version uploads and serving downloads
  * (modules/serving/serving.routes.ts). Matched on the raw URL, before Express, by method.
  */
-const STREAMING_ROUTES: Readonly<Record<string, RegExp>> = {
-  GET: /^\/(?:ajax-)?api\/2\.0\/(?:mlflow-artifacts\/artifacts\/|registry\/models\/[^/?]+\/[^/?]+\/(?:files\/|archive\/?(?:\?|$)))/i,
-  HEAD: /^\/(?:ajax-)?api\/2\.0\/(?:mlflow-artifacts\/artifacts\/|registry\/models\/[^/?]+\/[^/?]+\/(?:files\/|archive\/?(?:\?|$)))/i,
-  PUT: /^\/(?:ajax-)?api\/2\.0\/mlflow-artifacts\/artifacts\//i,
-  POST: /^\/(?:ajax-)?api\/2\.0\/(?:mlflow-artifacts\/upload|registry\/models\/[^/?]+\/versions)\/?(?:\?|$)/i,
-};
-
-/** Whether a request goes to an upload or download route (no body deadline, an idle timeout instead). */
-export function isStreamingRoute(method: string | undefined, url: string | undefined): boolean {
-  const route = method === undefined ? undefined : STREAMING_ROUTES[method];
-  return route !== undefined && url !== undefined && route.test(url);
-}
+/** Which requests go to upload and download routes: the app's route table says (streamingRoutes in route-table.ts). */
+export type StreamingRoutes = (method: string | undefined, url: string | undefined) => boolean;
 
 interface ServerState {
   /** Set by drainHttpServer: every answer from now on says Connection: close. */
@@ -102,13 +92,15 @@ function bodyTimedOut(req: IncomingMessage, res: ServerResponse, ms: number, log
  *
  * Timeouts: headers must arrive within headersTimeoutMs on every route. A body must arrive within
  * bodyTimeoutMs of the headers (408 otherwise), except on the upload and download routes
- * (STREAMING_ROUTES), which may take as long as they need while bytes keep moving.
+ * (the route table's `streams` rows, which createApp hands over as app.locals.streamingRoutes),
+ * which may take as long as they need while bytes keep moving.
  */
 export function createHttpServer(app: Express, options: HttpServerOptions = {}): Server {
   const { headersTimeoutMs, bodyTimeoutMs, streamIdleTimeoutMs } = { ...DEFAULT_TIMEOUTS, ...definedOnly(options) };
   const logger = options.logger ?? createLogger('silent');
   const writeError = errorHandler(logger);
   const state: ServerState = { draining: false };
+  const isStreamingRoute = (app.locals.streamingRoutes as StreamingRoutes | undefined) ?? (() => false);
   class AppRequest extends ShapedRequest {}
   class AppResponse extends ShapedResponse {
     // Every answer passes here (end() and write() without it call it too).

@@ -112,6 +112,11 @@ export interface Route<S extends z.ZodType = z.ZodType> {
   body?: BodyKind;
   /** A statement that may run long (searches): cancelled when the client goes away (db/sql.ts). */
   cancellable?: boolean;
+  /**
+   * Bytes stream in the request or the answer (uploads, downloads): the server gives the body no
+   * deadline but an idle timeout instead (http-server.ts).
+   */
+  streams?: boolean;
   access: Access<z.output<S>>;
   /** One line for the docs: what the endpoint does. */
   summary: string;
@@ -132,6 +137,30 @@ export const pathsOf = (row: AnyRoute): readonly string[] => (typeof row.path ==
 
 /** The full path of a row under /api (the ajax-api mirror aside), as the docs and tests name it. */
 export const fullPaths = (row: AnyRoute): string[] => pathsOf(row).map((p) => `/api/2.0/${row.area}${p}`);
+
+/** Express path syntax as a regular expression source: `:name` one segment, `*name` the rest. */
+function pathPattern(path: string): string {
+  return path
+    .split(/([:*]\w+)/)
+    .map((part) => (part.startsWith(':') ? '[^/?]+' : part.startsWith('*') ? '[^?]+' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+}
+
+/**
+ * Whether a raw request (method and URL, before Express has seen it) goes to a `streams` row, for
+ * the HTTP server's timeouts. HEAD counts as GET, as in routing.
+ */
+export function streamingRoutes(rows: readonly AnyRoute[]): (method: string | undefined, url: string | undefined) => boolean {
+  const byMethod = new Map<string, RegExp>();
+  for (const method of new Set(rows.filter((r) => r.streams).map((r) => r.method))) {
+    const paths = rows.filter((r) => r.streams && r.method === method).flatMap((r) => pathsOf(r).map((p) => `${r.area}${pathPattern(p)}`));
+    byMethod.set(method, new RegExp(`^/(?:ajax-)?api/2\\.0/(?:${paths.join('|')})/?(?:\\?|$)`, 'i'));
+  }
+  return (method, url) => {
+    const pattern = byMethod.get(method === 'HEAD' ? 'GET' : (method ?? ''));
+    return pattern !== undefined && url !== undefined && pattern.test(url);
+  };
+}
 
 /** One permission rule as the docs and the matrix test read it: a row, or a refined case of one. */
 export interface PermissionRule {

@@ -1,5 +1,5 @@
 import type { Container } from '../../src/container';
-import { fullPaths, type PermissionRule, permissionRules } from '../../src/http/route-table';
+import { type AnyRoute, fullPaths, type PermissionRule, permissionRules } from '../../src/http/route-table';
 import { routeTable } from '../../src/routes';
 
 export interface RouteRow {
@@ -23,7 +23,12 @@ const inert: object = new Proxy(function inert() {}, {
   apply: (): unknown => inert,
 });
 
+/** The table's rows as declared: read their fields, never call their finders or handlers. */
+export function declaredRows(): AnyRoute[] {
+  return routeTable(inert as Container);
+}
+
 /** The table's permission rules as declared (docs and tests; see permissionRules). */
 export function declaredRules(): PermissionRule[] {
-  return permissionRules(routeTable(inert as Container));
+  return permissionRules(declaredRows());
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import express from 'express';
 import request from 'supertest';
-import { createHttpServer, isStreamingRoute } from '../../src/http/http-server';
+import { createHttpServer } from '../../src/http/http-server';
+import { streamingRoutes } from '../../src/http/route-table';
+import { declaredRows } from '../helpers/routes';
 
 describe('createHttpServer', () => {
   let server: Server;
@@ -46,7 +48,8 @@ describe('createHttpServer', () => {
   });
 });
 
-describe('isStreamingRoute', () => {
+describe('the streaming routes of the route table', () => {
+  const isStreamingRoute = streamingRoutes(declaredRows());
   // Uploads and downloads: no body deadline (HTTP_BODY_TIMEOUT_MS), an idle timeout instead.
   it.each([
     ['PUT', '/api/2.0/mlflow-artifacts/artifacts/1/abc/artifacts/model.bin'],

@@ -70,6 +70,7 @@ export function artifactsRoutes(c: Container): AnyRoute[] {
       schema: S.ArtifactPath,
       from: 'params',
       body: 'stream',
+      streams: true,
       access: { kind: 'resource', type: 'owner', level: 'READ', on: owner },
       summary: "Streams one artifact's bytes (Range supported).",
       handle: async ({ input, req, res }) => {
@@ -85,6 +86,7 @@ export function artifactsRoutes(c: Container): AnyRoute[] {
       schema: S.ArtifactPath,
       from: 'params',
       body: 'stream',
+      streams: true,
       access: { kind: 'resource', type: 'owner', level: 'EDIT', on: owner },
       summary: 'Stores the raw request body as one artifact; nothing is visible unless all of it arrived.',
       handle: async ({ input, req }) => {
@@ -148,6 +150,7 @@ export function artifactsRoutes(c: Container): AnyRoute[] {
       schema: S.UploadQuery,
       from: 'query',
       body: 'stream',
+      streams: true,
       access: {
         kind: 'resource',
         type: 'owner',

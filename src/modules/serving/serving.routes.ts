@@ -42,6 +42,7 @@ export function servingRoutes(c: Container): AnyRoute[] {
       schema: S.ServedModel,
       from: 'params',
       body: 'stream',
+      streams: true,
       access: { kind: 'resource', type: 'registered_model', level: 'USE', on: byName, refine: USE_VIEW },
       summary: "Streams the files of the version a stage, alias, 'latest' or number names, as tar.gz (ETag, 304).",
       handle: async ({ input, principal, granted, req, res }) => {
@@ -67,6 +68,7 @@ export function servingRoutes(c: Container): AnyRoute[] {
       schema: S.ServedFile,
       from: 'params',
       body: 'stream',
+      streams: true,
       access: { kind: 'resource', type: 'registered_model', level: 'USE', on: byName, refine: USE_VIEW },
       summary: 'Streams one file of the version a stage, alias, latest or number names (Range, ETag, 304).',
       handle: async ({ input, principal, granted, req, res }) => {
@@ -91,6 +93,7 @@ export function servingRoutes(c: Container): AnyRoute[] {
       schema: S.VersionUpload,
       from: 'params+query',
       body: 'stream',
+      streams: true,
       access: {
         kind: 'resource',
         type: 'registered_model',
