@@ -14,7 +14,7 @@ export function createAuthorizer(permissions: PermissionsService): Authorizer {
   const check = async (row: AnyRoute, p: Principal, found: Found) => {
     const access = row.access as Extract<AnyRoute['access'], { kind: 'resource' }>;
     if (found.adminOnly) {
-      if (!p.isAdmin) throw outsideOwners(p, found.what);
+      if (!p.isAdmin) throw found.denial ? new RegistryError('PERMISSION_DENIED', found.denial) : outsideOwners(p, found.what);
       return { ...found, level: 'MANAGE' as const };
     }
     const type = found.type ?? (access.type === 'owner' ? undefined : access.type);

@@ -47,6 +47,8 @@ export interface Found {
   type?: ResourceType;
   /** Nothing owns it (artifact keys outside every experiment and model): administrators only. */
   adminOnly?: boolean;
+  /** For adminOnly: why, as the 403 says it to everyone else (the default names an artifact path). */
+  denial?: string;
 }
 
 /**

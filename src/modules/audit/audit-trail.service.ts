@@ -1,4 +1,4 @@
-import { invalidParameter, RegistryError } from '../../errors';
+import { invalidParameter } from '../../errors';
 import type { Finder, Found } from '../../http/route-table';
 import type { AuditEventRecord } from './audit.repository';
 import type { AuditService } from './audit.service';
@@ -33,7 +33,7 @@ export class AuditTrailService {
   owner<I>(queryOf: (input: I) => AuditTrailQuery): Finder<I> {
     return {
       via: 'the experiment of experiment_id, else the registered model named name (admins only once deleted)',
-      find: async (input, p): Promise<Found> => {
+      find: async (input): Promise<Found> => {
         const q = queryOf(input);
         if ((q.name === undefined) === (q.experimentId === undefined)) {
           throw invalidParameter("Pass exactly one of 'name' (a registered model) or 'experiment_id'.");
@@ -46,14 +46,13 @@ export class AuditTrailService {
         const name = q.name!;
         const modelId = await this.findModelId(name);
         if (modelId !== null) return { type: 'registered_model', id: String(modelId), what: `'${name}'` };
-        // The authorization step's own refusal of adminOnly names artifact paths; this one says why.
-        if (!p.isAdmin) {
-          throw new RegistryError(
-            'PERMISSION_DENIED',
-            `Registered Model with name=${name} does not exist; only admins may read the audit trail of a deleted model.`,
-          );
-        }
-        return { type: 'registered_model', id: '', what: `'${name}'`, adminOnly: true };
+        return {
+          type: 'registered_model',
+          id: '',
+          what: `'${name}'`,
+          adminOnly: true,
+          denial: `Registered Model with name=${name} does not exist; only admins may read the audit trail of a deleted model.`,
+        };
       },
     };
   }
