@@ -51,7 +51,7 @@ export function createApp(c: Container): Express {
   app.use('/api/docs', apiDocsRouter());
   app.use(API_PREFIXES, authenticate(c.tokens));
   // The route table (src/routes.ts, docs/architecture.md): every API endpoint, per area.
-  const options = { authorize: createAuthorizer(c.permissions), jsonBodyBytes: c.config.limits.jsonBodyBytes };
+  const options = { authorize: createAuthorizer(c.permissions), jsonBodyBytes: c.config.limits.jsonBodyBytes, compressionMinBytes: c.config.compressionMinBytes };
   const mount = (area: ApiArea) => mountRoutes(routes.filter((r) => r.area === area), options);
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mount('mlflow'));
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], mount('registry'));

@@ -139,6 +139,8 @@ const EnvSchema = z.object({
   CORS_ALLOWED_ORIGINS: origins,
   ALLOWED_HOSTS: hosts,
   ACCESS_LOG: boolTrue,
+  // JSON answers at least this long go out gzip or brotli compressed when the client accepts it; 0: never.
+  COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(1024),
 });
 
 export type PermissionLevelName = (typeof LEVELS)[number];
@@ -213,6 +215,8 @@ export interface Config {
   allowedHosts: readonly string[] | undefined;
   /** One `info` line per request (ACCESS_LOG). */
   accessLog: boolean;
+  /** JSON answers of at least this many bytes are compressed for clients that accept br or gzip; 0: never. */
+  compressionMinBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -305,5 +309,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsAllowedOrigins: e.CORS_ALLOWED_ORIGINS.map((o) => o.toLowerCase()),
     allowedHosts: e.ALLOWED_HOSTS.length > 0 ? e.ALLOWED_HOSTS.map((h) => h.toLowerCase()) : undefined,
     accessLog: e.ACCESS_LOG,
+    compressionMinBytes: e.COMPRESSION_MIN_BYTES,
   });
 }

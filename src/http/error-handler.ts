@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { classifyDatabaseError } from '../db/database-errors';
 import { type ErrorCode, RegistryError } from '../errors';
 import type { Logger } from '../logger';
+import { SECURITY_HEADERS } from './hygiene';
 
 interface HttpishError {
   type?: string;
@@ -76,12 +77,16 @@ export function endpointNotFound(req: Request): never {
   throw new RegistryError('ENDPOINT_NOT_FOUND', `No API endpoint ${req.method} ${req.path}.`);
 }
 
+const RAW_SECURITY_HEADERS = Object.entries(SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 /** A whole HTTP/1.1 error answer in MLflow's format, for a socket Express never saw. */
 function rawErrorResponse(err: RegistryError): string {
   const body = JSON.stringify({ error_code: err.code, message: err.message });
   return (
     `HTTP/1.1 ${err.status} ${http.STATUS_CODES[err.status] ?? ''}\r\n` +
-    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${RAW_SECURITY_HEADERS}Connection: close\r\n\r\n${body}`
   );
 }
 

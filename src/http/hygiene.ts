@@ -7,14 +7,19 @@ import { RegistryError } from '../errors';
  */
 
 /**
- * Set on every response by app.ts's first middleware. The CSP suits API/JSON answers and
- * downloads (an HTML artifact opened in a browser runs nothing); a UI would set its own.
+ * On every response: set by app.ts's first middleware, by the metrics server, and written into the
+ * raw answers to requests Express never sees (error-handler.ts). The CSP suits API/JSON answers and
+ * downloads (an HTML artifact opened in a browser runs nothing); a page (the API reference) sets its own.
  */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+};
+
 export function setSecurityHeaders(res: Response): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('X-Frame-Options', 'DENY');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+  for (const name in SECURITY_HEADERS) res.setHeader(name, SECURITY_HEADERS[name]!);
 }
 
 /** Probes address the pod or container by IP: they need no listed host. */

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { RegistryError } from '../errors';
 import type { Logger } from '../logger';
 import { endpointNotFound, errorHandler } from './error-handler';
+import { setSecurityHeaders } from './hygiene';
 
 /** The counts of a pg Pool that the pool gauges read at scrape time. */
 export interface PoolStats {
@@ -171,6 +172,10 @@ export function createMetricsApp(metrics: Metrics, token: string | undefined, lo
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use((_req: Request, res: Response, next: () => void) => {
+    setSecurityHeaders(res);
+    next();
+  });
   app.get('/metrics', metricsRoute(metrics, token));
   app.use((req: Request) => endpointNotFound(req));
   app.use(errorHandler(logger));

@@ -2,6 +2,7 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import type { z } from 'zod';
 import { RegistryError } from '../errors';
 import { untilClientLeaves } from '../lib/client-signal';
+import { sendJson } from './compress';
 import type { Level, ResourceType } from '../modules/permissions/permission-levels';
 import { jsonBody, jsonRequest } from './limits';
 import type { Principal } from './principal';
@@ -202,6 +203,8 @@ export type Authorizer = (row: AnyRoute, input: unknown, p: Principal) => Promis
 export interface MountOptions {
   authorize: Authorizer;
   jsonBodyBytes: number;
+  /** JSON answers at least this long are compressed for clients that accept it (0: never). */
+  compressionMinBytes: number;
 }
 
 function inputOf(row: AnyRoute, req: Request): unknown {
@@ -241,13 +244,14 @@ function queryOrBody(req: Request): unknown {
 }
 
 /** The Express handler of one row: parse, authorize, handle, answer. */
-function handlerOf(row: AnyRoute, authorize: Authorizer): RequestHandler {
+function handlerOf(row: AnyRoute, options: MountOptions): RequestHandler {
+  const { authorize } = options;
   const run = async (req: Request, res: Response) => {
     const principal = principalOf(req);
     const input: unknown = parseWith(row.schema, inputOf(row, req));
     const granted = await authorize(row, input, principal);
     const answer = await row.handle({ input, principal, granted, req, res });
-    if (answer !== undefined) res.json(answer);
+    if (answer !== undefined) await sendJson(req, res, answer, options.compressionMinBytes);
   };
   if (row.cancellable) {
     return (req, res, next) => {
@@ -281,7 +285,7 @@ export function mountRoutes(rows: readonly AnyRoute[], options: MountOptions): R
   const exact = new Map<string, RequestHandler>();
   const patterned = Router();
   for (const row of rows) {
-    const handler = withBody(row, handlerOf(row, options.authorize));
+    const handler = withBody(row, handlerOf(row, options));
     for (const path of pathsOf(row)) {
       if (isExact(path)) {
         const key = `${row.method} ${path.toLowerCase()}`;

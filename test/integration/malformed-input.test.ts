@@ -220,6 +220,7 @@ function expectJsonError(res: { status: number; headers: Record<string, string>;
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
   expectError({ status: res.status, body: JSON.parse(res.body) as unknown }, status, code);
 }
 

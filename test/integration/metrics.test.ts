@@ -167,6 +167,8 @@ describe('METRICS_PORT', () => {
     await t.as().get(`${API}/experiments/search`, { max_results: 1 }).expect(200);
     const res = await request(server).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
     expect(value(parse(res.text), 'registry_http_request_duration_seconds_count', { route: '/api/2.0/mlflow/experiments/search' })).toBe(1);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     await request(server).get('/metrics').expect(401);
     expect((await request(server).get('/api/2.0/mlflow/experiments/search').expect(404)).body.error_code).toBe('ENDPOINT_NOT_FOUND');
     const main = await t.http.get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(404);
