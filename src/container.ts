@@ -86,7 +86,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   // Logged models show the registry versions registered from them, and the registry checks the logged
   // models it registers: the first lookup goes to `registry` (below) when a request makes it.
   const loggedModels = new LoggedModelsService({
-    repo: new LoggedModelsRepository(prisma),
+    repo: new LoggedModelsRepository(prisma, database.sql),
     experiments,
     runs,
     permissions,

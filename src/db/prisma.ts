@@ -7,7 +7,7 @@ export type { PrismaClient };
 
 export interface Database {
   prisma: PrismaClient;
-  /** The same pool without Prisma, for the hot paths (see SqlExecutor). */
+  /** The same pool without Prisma, for the hot paths (src/db/README.md says which). */
   sql: SqlExecutor;
   /** The pg pool itself, for its gauges (total, idle, waiting). */
   pool: Pool;

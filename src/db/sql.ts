@@ -21,12 +21,13 @@ const toSql = (input: SqlInput): Prisma.Sql =>
 /**
  * Parameterised SQL run straight on the pg pool that Prisma's driver adapter shares.
  *
- * For the hot paths only (tracking writes, run and model reads, permission checks): a Prisma raw
- * query costs about 0.5 ms of CPU in its query compiler and a model query 1.5-2.5 ms, against 0.1 ms
- * here, and one Node process serves every request (README "Performance"). Statements are built with
- * `Prisma.sql`, so they read like `$queryRaw` and values are always bound parameters. Numbers are
- * sent as text (`String(n)`), never rounded. Each statement is its own transaction: what must be
- * atomic is written as one statement (CTEs), or goes through Prisma's `$transaction`.
+ * For the hot paths only; which those are, and what goes through Prisma instead, is the data-access
+ * rule in src/db/README.md. A Prisma raw query costs about 0.5 ms of CPU in its query compiler and a
+ * model query 1.5-2.5 ms, against 0.1 ms here, and one Node process serves every request (README
+ * "Performance"). Statements are built with `Prisma.sql`, so they read like `$queryRaw` and values
+ * are always bound parameters. Numbers are sent as text (`String(n)`), never rounded. Each statement
+ * is its own transaction and cannot join a Prisma `$transaction`: what must be atomic is written as
+ * one statement (CTEs), or goes through `$transaction` with every statement on its `tx`.
  *
  * Statements are prepared once per connection (named), so PostgreSQL parses and plans the
  * log-batch CTE once instead of on every request: this halves its CPU per tracking write. Hot

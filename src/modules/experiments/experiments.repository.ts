@@ -18,7 +18,8 @@ export interface ExperimentWithTags extends ExperimentRecord {
 
 const duplicateName = (name: string) => alreadyExists(`Experiment(name=${name}) already exists.`);
 
-interface ExperimentRow {
+/** An experiments row as EXPERIMENT_COLUMNS selects it (checked by test/integration/sql-columns.test.ts). */
+export interface ExperimentRow {
   id: bigint;
   name: string;
   artifact_location: string;
@@ -26,6 +27,8 @@ interface ExperimentRow {
   creation_time: bigint;
   last_update_time: bigint;
 }
+
+export const EXPERIMENT_COLUMNS = Prisma.sql`id, name, artifact_location, lifecycle_stage, creation_time, last_update_time`;
 
 const toRecord = (r: ExperimentRow): ExperimentRecord => ({
   id: r.id,
@@ -37,7 +40,11 @@ const toRecord = (r: ExperimentRow): ExperimentRecord => ({
 });
 
 export class ExperimentsRepository {
-  /** `sql` for lookups (every run and artifact request looks its experiment up); `prisma` for writes. */
+  /**
+   * Data access as src/db/README.md says: `sql` for the lookups (every run and artifact request
+   * looks its experiment up, searches load theirs); `prisma` for writes, in `$transaction` when
+   * several statements must be atomic.
+   */
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: SqlExecutor,
@@ -45,7 +52,7 @@ export class ExperimentsRepository {
 
   async findById(id: bigint): Promise<ExperimentRecord | null> {
     const rows = await this.sql.query<ExperimentRow>`
-      SELECT id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments WHERE id = ${id}`;
+      SELECT ${EXPERIMENT_COLUMNS} FROM experiments WHERE id = ${id}`;
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -70,7 +77,7 @@ export class ExperimentsRepository {
 
   private async withTags(where: Prisma.Sql): Promise<ExperimentWithTags[]> {
     const rows = await this.sql.query<ExperimentRow & { tags: ExperimentWithTags['tags'] }>`
-      SELECT e.id, e.name, e.artifact_location, e.lifecycle_stage, e.creation_time, e.last_update_time,
+      SELECT ${EXPERIMENT_COLUMNS},
         COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key)
                   FROM experiment_tags t WHERE t.experiment_id = e.id), '[]') AS tags
       FROM experiments e WHERE ${where}`;

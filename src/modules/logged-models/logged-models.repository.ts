@@ -1,4 +1,5 @@
 import type { PrismaClient } from '@prisma/client';
+import type { SqlExecutor } from '../../db/sql';
 
 /** A logged model as its own tables hold it. */
 export interface LoggedModelRow {
@@ -37,8 +38,15 @@ export interface LoggedModelMetric {
 
 const include = { tags: { orderBy: { key: 'asc' as const } }, params: { orderBy: { key: 'asc' as const } } };
 
+/**
+ * Data access as src/db/README.md says: the permission lookup every logged-model request makes
+ * (experimentIdOf) through `sql`; the rest is cold, through Prisma.
+ */
 export class LoggedModelsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlExecutor,
+  ) {}
 
   /** Models with tags, params and metrics, in the order of `ids`. */
   async findManyByIds(ids: string[]): Promise<LoggedModelRow[]> {
@@ -76,7 +84,9 @@ export class LoggedModelsRepository {
 
   /** A live model's experiment, or null if it is absent or deleted. */
   async experimentIdOf(id: string): Promise<bigint | null> {
-    return (await this.prisma.loggedModel.findFirst({ where: { id, lifecycleStage: 'active' }, select: { experimentId: true } }))?.experimentId ?? null;
+    const rows = await this.sql.query<{ experiment_id: bigint }>`
+      SELECT experiment_id FROM logged_models WHERE id = ${id} AND lifecycle_stage = 'active'`;
+    return rows[0]?.experiment_id ?? null;
   }
 
   async create(m: Omit<LoggedModelRow, 'tags' | 'params' | 'metrics' | 'statusMessage' | 'lifecycleStage'>, tags: Array<{ key: string; value: string }>, params: Array<{ key: string; value: string }>): Promise<void> {

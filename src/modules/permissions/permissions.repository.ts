@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@prisma/client';
+import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import type { Principal } from '../../http/principal';
 import type { Level, ResourceType } from './permission-levels';
@@ -11,13 +11,17 @@ export interface GrantRecord {
   level: Level;
 }
 
-const principalWhere = (p: Principal) => ({
-  OR: [
-    { principalType: 'user', principal: p.subject },
-    ...(p.groups.length > 0 ? [{ principalType: 'group', principal: { in: [...p.groups] } }] : []),
-  ],
-});
+/** GrantRecord's columns, from permission_grants (checked by test/integration/sql-columns.test.ts). */
+export const GRANT_COLUMNS = Prisma.sql`resource_type AS "resourceType", resource_id AS "resourceId", principal_type AS "principalType", principal, level`;
 
+/** The caller's own grants: as the user, or through one of its groups. */
+const callerIs = (p: Principal) =>
+  Prisma.sql`((principal_type = 'user' AND principal = ${p.subject}) OR (principal_type = 'group' AND principal = ANY(${[...p.groups]}::text[])))`;
+
+/**
+ * Data access as src/db/README.md says: the checks every request (or search) makes through `sql`;
+ * the grant endpoints' reads and all writes through Prisma.
+ */
 export class PermissionsRepository {
   constructor(
     private readonly prisma: PrismaClient,
@@ -29,17 +33,18 @@ export class PermissionsRepository {
    * `sql`: this runs on every authorised request.
    */
   async grantsFor(p: Principal, resourceType: ResourceType, resourceId: string): Promise<GrantRecord[]> {
-    const rows = await this.sql.query<{ principal_type: 'user' | 'group'; principal: string; level: Level }>`
-      SELECT principal_type, principal, level FROM permission_grants
-      WHERE resource_type = ${resourceType} AND resource_id = ${resourceId}
-        AND ((principal_type = 'user' AND principal = ${p.subject}) OR (principal_type = 'group' AND principal = ANY(${[...p.groups]}::text[])))`;
-    return rows.map((r) => ({ resourceType, resourceId, principalType: r.principal_type, principal: r.principal, level: r.level }));
+    return this.sql.query<GrantRecord>`
+      SELECT ${GRANT_COLUMNS} FROM permission_grants
+      WHERE resource_type = ${resourceType} AND resource_id = ${resourceId} AND ${callerIs(p)}`;
   }
 
-  /** Every grant that applies to this caller for one resource type (small: one user's grants). */
+  /**
+   * Every grant that applies to this caller for one resource type (small: one user's grants), in no
+   * order. Through `sql`: every search of a caller who is not an admin starts here.
+   */
   async allGrantsFor(p: Principal, resourceType: ResourceType): Promise<GrantRecord[]> {
-    const rows = await this.prisma.permissionGrant.findMany({ where: { resourceType, ...principalWhere(p) } });
-    return rows as unknown as GrantRecord[];
+    return this.sql.query<GrantRecord>`
+      SELECT ${GRANT_COLUMNS} FROM permission_grants WHERE resource_type = ${resourceType} AND ${callerIs(p)}`;
   }
 
   async listForResource(resourceType: ResourceType, resourceId: string): Promise<GrantRecord[]> {

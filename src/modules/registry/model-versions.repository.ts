@@ -65,12 +65,16 @@ export function visibleVersionsSql(view: VersionView, v = Prisma.raw('v')): Pris
 
 const LIVE = { not: DELETED_STAGE };
 
-/** A ModelVersionRecord's columns, from model_versions `v` joined to registered_models `m`. */
-const RECORD_COLUMNS = Prisma.sql`
+/** A ModelVersionRow's columns, from model_versions `v` (checked by test/integration/sql-columns.test.ts). */
+export const ROW_COLUMNS = Prisma.sql`
   v.model_id AS "modelId", v.version, v.source, v.storage_location AS "storageLocation", v.run_id AS "runId",
   v.run_link AS "runLink", v.logged_model_id AS "loggedModelId", v.status, v.status_message AS "statusMessage",
   v.current_stage AS "currentStage", v.description, v.user_id AS "userId", v.creation_time AS "creationTime",
-  v.last_updated_time AS "lastUpdatedTime", m.name,
+  v.last_updated_time AS "lastUpdatedTime"`;
+
+/** A ModelVersionRecord's columns, from model_versions `v` joined to registered_models `m`. */
+export const RECORD_COLUMNS = Prisma.sql`
+  ${ROW_COLUMNS}, m.name,
   COALESCE((SELECT json_agg(json_build_object('key', t.key, 'value', t.value) ORDER BY t.key) FROM model_version_tags t
             WHERE t.model_id = v.model_id AND t.version = v.version), '[]') AS tags,
   COALESCE((SELECT json_agg(a.alias ORDER BY a.alias) FROM registered_model_aliases a
@@ -92,8 +96,9 @@ export function latestVersionsSql(whichModels: Prisma.Sql, stages: readonly Stag
 }
 
 /**
- * Model versions and their tags. Knows nothing about permissions. Reads outside transactions
- * go through `sql`; writes through Prisma.
+ * Model versions and their tags. Knows nothing about permissions. Data access as src/db/README.md
+ * says: reads outside a transaction (every version request starts with them) through `sql`;
+ * writes, and reads inside a registry transaction, through Prisma (`db`).
  */
 export class ModelVersionsRepository {
   constructor(
@@ -105,9 +110,13 @@ export class ModelVersionsRepository {
     await db.modelVersion.create({ data: { ...row, tags: { createMany: { data: tags } } } });
   }
 
-  /** The live version row, or null if absent or deleted. */
-  async findRow(key: VersionKey, db: Db = this.prisma): Promise<ModelVersionRow | null> {
-    return db.modelVersion.findFirst({ where: { ...key, currentStage: LIVE } });
+  /** The live version row, or null if absent or deleted; read in `tx` when one is given. */
+  async findRow(key: VersionKey, tx?: Db): Promise<ModelVersionRow | null> {
+    if (tx) return tx.modelVersion.findFirst({ where: { ...key, currentStage: LIVE } });
+    const rows = await this.sql.query<ModelVersionRow>`
+      SELECT ${ROW_COLUMNS} FROM model_versions v
+      WHERE v.model_id = ${key.modelId} AND v.version = ${key.version} AND v.current_stage <> ${DELETED_STAGE}`;
+    return rows[0] ?? null;
   }
 
   /** Full records in the order of `keys`; deleted or missing versions are skipped. One query. */

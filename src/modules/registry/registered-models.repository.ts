@@ -51,7 +51,10 @@ export interface ModelDetails {
 }
 
 const ROW = { id: true, name: true, description: true, userId: true, creationTime: true, lastUpdatedTime: true } as const;
-const ROW_SQL = Prisma.sql`id, name, description, user_id AS "userId", creation_time AS "creationTime", last_updated_time AS "lastUpdatedTime"`;
+/** RegisteredModelRow's columns, from registered_models (checked by test/integration/sql-columns.test.ts). */
+export const ROW_SQL = Prisma.sql`id, name, description, user_id AS "userId", creation_time AS "creationTime", last_updated_time AS "lastUpdatedTime"`;
+/** AliasRow's columns, from registered_model_aliases. */
+export const ALIAS_SQL = Prisma.sql`model_id AS "modelId", alias, version`;
 
 // 50 concurrent transitions of one model queue on its row lock; they must wait, not fail.
 const TX_OPTIONS = { maxWait: 60_000, timeout: 60_000 } as const;
@@ -60,8 +63,9 @@ const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKn
 const taken = (name: string) => alreadyExists(`Registered Model (name=${name}) already exists.`);
 
 /**
- * Registered models, their tags and aliases. Knows nothing about permissions. Reads outside
- * transactions go through `sql` (every registry request starts with one); writes through Prisma.
+ * Registered models, their tags and aliases. Knows nothing about permissions. Data access as
+ * src/db/README.md says: reads outside a transaction (every registry request starts with one)
+ * through `sql`; writes, and reads inside a registry transaction (`lockByName`), through Prisma.
  */
 export class RegisteredModelsRepository {
   constructor(
@@ -189,8 +193,12 @@ export class RegisteredModelsRepository {
     return { row, details: toDetails(row.id, { tags, aliases, latest }) };
   }
 
-  async findAlias(modelId: bigint, alias: string, db: Db = this.prisma): Promise<AliasRow | null> {
-    return db.registeredModelAlias.findUnique({ where: { modelId_alias: { modelId, alias } } });
+  /** Read in `tx` when one is given. */
+  async findAlias(modelId: bigint, alias: string, tx?: Db): Promise<AliasRow | null> {
+    if (tx) return tx.registeredModelAlias.findUnique({ where: { modelId_alias: { modelId, alias } } });
+    const rows = await this.sql.query<AliasRow>`
+      SELECT ${ALIAS_SQL} FROM registered_model_aliases WHERE model_id = ${modelId} AND alias = ${alias}`;
+    return rows[0] ?? null;
   }
 
   async upsertAlias(a: AliasRow, db: Db): Promise<void> {

@@ -50,7 +50,8 @@ export interface ModelMetricRow extends MetricRow {
   datasetDigest: string | null;
 }
 
-interface RunRow {
+/** A runs row as RUN_COLUMNS selects it (checked by test/integration/sql-columns.test.ts). */
+export interface RunRow {
   id: string;
   experiment_id: bigint;
   name: string;
@@ -62,6 +63,19 @@ interface RunRow {
   deleted_time: bigint | null;
   artifact_uri: string;
 }
+
+export const RUN_COLUMNS = Prisma.sql`id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri`;
+
+/** A metrics row as METRIC_COLUMNS selects it (metric history reads; test/integration/sql-columns.test.ts). */
+export interface MetricPointRow {
+  key: string;
+  value: number;
+  timestamp: bigint;
+  step: bigint;
+  is_nan: boolean;
+}
+
+export const METRIC_COLUMNS = Prisma.sql`key, value, timestamp, step, is_nan`;
 
 const toRecord = (r: RunRow): RunRecord => ({
   id: r.id,
@@ -171,7 +185,7 @@ function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: bool
     SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run ${conflicts}`;
 }
 
-type RunWithDataRow = RunRow & { metrics: StoredMetric[] | null; params: RunWithData['params'] | null; tags: RunWithData['tags'] | null; dataset_inputs: RunWithData['datasetInputs'] | null; model_inputs: RunWithData['modelInputs'] | null; model_outputs: RunWithData['modelOutputs'] | null };
+export type RunWithDataRow = RunRow & { metrics: StoredMetric[] | null; params: RunWithData['params'] | null; tags: RunWithData['tags'] | null; dataset_inputs: RunWithData['datasetInputs'] | null; model_inputs: RunWithData['modelInputs'] | null; model_outputs: RunWithData['modelOutputs'] | null };
 
 /**
  * A row of runsByIdsSql as a record: the run's fields, then its data assigned one by one, always in
@@ -222,7 +236,11 @@ export const runsByIdsSql = (ids: string[]): Prisma.Sql => Prisma.sql`
   WHERE r.id = ANY((SELECT ids FROM page)::text[])`;
 
 export class RunsRepository {
-  /** `sql` for the tracking hot paths (one statement each); `prisma` for the rest. */
+  /**
+   * Data access as src/db/README.md says: `sql` for the tracking hot paths (run reads, metric
+   * reads, and the writes that are one statement each: create, update, log-batch); `prisma` for the
+   * cold writes, and `$transaction` where several statements must be atomic (logInputs).
+   */
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: SqlExecutor,
@@ -230,8 +248,7 @@ export class RunsRepository {
 
   async findById(runId: string): Promise<RunRecord | null> {
     const rows = await this.sql.query<RunRow>`
-      SELECT id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri
-      FROM runs WHERE id = ${runId}`;
+      SELECT ${RUN_COLUMNS} FROM runs WHERE id = ${runId}`;
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -276,7 +293,7 @@ export class RunsRepository {
           end_time = COALESCE(${fields.endTime === undefined ? null : String(fields.endTime)}::bigint, end_time),
           name = COALESCE(${fields.name ?? null}::text, name)
         WHERE id = ${runId} AND lifecycle_stage = 'active'
-        RETURNING id, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, deleted_time, artifact_uri
+        RETURNING ${RUN_COLUMNS}
       ),
       t AS (
         INSERT INTO run_tags (run_id, key, value)
@@ -365,8 +382,8 @@ export class RunsRepository {
 
   /** The metric's full history ordered by (timestamp, step, value), one page. */
   async metricHistory(runId: string, key: string, offset: number, limit: number | null): Promise<MetricRow[]> {
-    const rows = await this.sql.query<{ key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>`
-      SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ${runId} AND key = ${key}
+    const rows = await this.sql.query<MetricPointRow>`
+      SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_id = ${runId} AND key = ${key}
       ORDER BY timestamp, step, value
       ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`} OFFSET ${offset}`;
     return rows.map((r) => ({ key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
@@ -376,8 +393,8 @@ export class RunsRepository {
   async metricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined): Promise<Array<MetricRow & { runId: string }>> {
     const range =
       startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
-    const rows = await this.sql.query<{ run_id: string; key: string; value: number; timestamp: bigint; step: bigint; is_nan: boolean }>`
-      SELECT run_id, key, value, timestamp, step, is_nan FROM metrics
+    const rows = await this.sql.query<MetricPointRow & { run_id: string }>`
+      SELECT run_id, ${METRIC_COLUMNS} FROM metrics
       WHERE run_id = ANY(${runIds}::text[]) AND key = ${key} ${range}
       ORDER BY run_id, step, timestamp, value`;
     return rows.map((r) => ({ runId: r.run_id, key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
