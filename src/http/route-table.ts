@@ -50,6 +50,8 @@ export interface Found {
   adminOnly?: boolean;
   /** For adminOnly: why, as the 403 says it to everyone else (the default names an artifact path). */
   denial?: string;
+  /** What the finder read to find it, handed to the handler with `granted` so it is not read twice. */
+  loaded?: unknown;
 }
 
 /**

@@ -5,6 +5,7 @@ import { toApiModelVersion } from './model-versions.mapper';
 import { toApiRegisteredModel } from './registered-models.mapper';
 import * as S from './registered-models.schemas';
 import { modelGrant } from './registry-access';
+import type { FoundModel } from './registered-models.service';
 
 const USE_VIEW = 'a USE caller sees only Production versions and versions behind protected aliases';
 const ALIAS_LEVEL = 'a protected alias (PROTECTED_ALIASES) needs MANAGE_PRODUCTION';
@@ -53,7 +54,9 @@ export function registeredModelsRoutes(c: Container): AnyRoute[] {
       from: 'query',
       access: { kind: 'resource', type: 'registered_model', level: 'USE', on: models.forGet, refine: USE_VIEW },
       summary: 'One registered model with its tags, aliases and latest versions per stage.',
-      handle: async ({ input, granted }) => ({ registered_model: toApiRegisteredModel(await models.get(input, modelGrant(granted, input.name).level)) }),
+      handle: async ({ input, granted }) => ({
+        registered_model: toApiRegisteredModel(await models.get(input, modelGrant(granted, input.name).level, granted?.loaded as FoundModel | undefined)),
+      }),
     }),
     route({
       key: 'registered-models.rename',

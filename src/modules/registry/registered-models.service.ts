@@ -69,8 +69,6 @@ export class RegisteredModelsService {
   private readonly clock: Clock;
   private readonly search: SearchRegisteredModelIds;
   private readonly cache: ModelCache;
-  /** What the finder of registered-models/get read, by the request's validated input: get shows that. */
-  private readonly readFor = new WeakMap<object, FoundModel>();
 
   constructor(options: RegisteredModelsServiceOptions) {
     this.models = options.models;
@@ -96,8 +94,7 @@ export class RegisteredModelsService {
     find: async (input) => {
       const found = await this.cache.read(input.name, () => this.models.findByNameWithDetails(input.name));
       if (!found) throw modelNotFound(input.name);
-      this.readFor.set(input, found);
-      return this.access.found(found.row);
+      return { ...this.access.found(found.row), loaded: found };
     },
   };
 
@@ -118,12 +115,12 @@ export class RegisteredModelsService {
   }
 
   /**
-   * The model forGet found for this `input` (read again if it found none), as a caller with
-   * `level` sees it: what all but USE callers see is what was read; a USE caller's view is read
-   * again. The permission check is never cached: only the model as read is.
+   * The model forGet found (`loaded`; read again without it), as a caller with `level` sees it:
+   * what all but USE callers see is what was read; a USE caller's view is read again. The
+   * permission check is never cached: only the model as read is.
    */
-  async get(input: { name: string }, level: Level): Promise<RegisteredModelRecord> {
-    const found = this.readFor.get(input) ?? (await this.models.findByNameWithDetails(input.name));
+  async get(input: { name: string }, level: Level, loaded?: FoundModel): Promise<RegisteredModelRecord> {
+    const found = loaded ?? (await this.models.findByNameWithDetails(input.name));
     if (!found) throw modelNotFound(input.name);
     const model = found.row;
     const view = this.access.viewFor({ id: model.id, level });
