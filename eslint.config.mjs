@@ -5,7 +5,11 @@ import { defineConfig, globalIgnores } from 'eslint/config';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import { importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
+
+/** Feature folders of the web UI (web/src/features/*). */
+const WEB_FEATURES = ['auth', 'experiments', 'runs', 'registry'];
 
 export default defineConfig(
   globalIgnores([
@@ -108,6 +112,34 @@ export default defineConfig(
       // A fixture or matrix builder is async by the interface it fills (the others await set-up); one
       // that needs no set-up is still called with await, so the missing await inside is not a bug.
       '@typescript-eslint/require-await': 'off',
+    },
+  },
+
+  // The web UI (web/, its own tsconfig.json, which the project service picks for these files): browser code.
+  // Imports go one way, app → features → shared (components/, lib/); no feature imports another.
+  {
+    files: ['web/**/*.{ts,tsx,mts}'],
+    languageOptions: { globals: globals.browser },
+    plugins: { 'react-hooks': reactHooks, 'import-x': importX },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      // It reports libraries the React Compiler cannot memoise (TanStack Virtual); the build does not use the compiler.
+      'react-hooks/incompatible-library': 'off',
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './web/src/features', from: './web/src/app', message: 'features never import the app' },
+            { target: ['./web/src/components', './web/src/lib'], from: ['./web/src/features', './web/src/app'], message: 'shared code imports no feature and not the app' },
+            ...WEB_FEATURES.map((f) => ({
+              target: `./web/src/features/${f}`,
+              from: './web/src/features',
+              except: [`./${f}`],
+              message: 'a feature never imports another; compose them in web/src/app',
+            })),
+          ],
+        },
+      ],
     },
   },
 

@@ -4,12 +4,17 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseCommandLine, UsageError, withUsage } from '../src/cli/args';
 
-const name = process.argv[2];
-if (!name || !/^[a-z0-9_]+$/.test(name)) {
-  process.stderr.write('usage: npm run db:new-migration -- <snake_case_name>\n');
-  process.exit(2);
-}
+const USAGE = 'usage: npm run db:new-migration -- <snake_case_name>';
+const name = withUsage(USAGE, () => {
+  const parsed = parseCommandLine(process.argv.slice(2), {}, 1);
+  if (parsed === 'help') return parsed;
+  const [given] = parsed.positionals;
+  if (!given) throw new UsageError('the migration needs a name');
+  if (!/^[a-z0-9_]+$/.test(given)) throw new UsageError(`'${given}' is not a snake_case name (a-z, 0-9, _)`);
+  return given;
+});
 const root = path.resolve(__dirname, '..');
 const previous = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'schema-')), 'schema.prisma');
 fs.writeFileSync(previous, execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { cwd: root }));

@@ -11,6 +11,7 @@ import { type ApiArea, mountRoutes, streamingRoutes } from './http/route-table';
 import { routeTable } from './routes';
 import { apiDocsRouter, openApiRoute } from './http/openapi';
 import { artifactErrors } from './modules/artifacts/artifacts.routes';
+import { webUiRouter } from './http/web-ui';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require('../package.json') as { version: string };
@@ -69,6 +70,9 @@ export function createApp(c: Container): Express {
   if (c.config.metrics.token !== undefined && c.config.metrics.port === undefined) {
     app.get('/metrics', metricsRoute(c.metrics, c.config.metrics.token));
   }
+
+  // The web UI (web/, README "Web UI") at `/`, after every API and service path.
+  app.use(webUiRouter());
 
   app.use((req: Request) => endpointNotFound(req));
   app.use(errorHandler(c.logger));

@@ -141,7 +141,42 @@ const EnvSchema = z.object({
   ACCESS_LOG: boolTrue,
   // JSON answers at least this long go out gzip or brotli compressed when the client accepts it; 0: never.
   COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(1024),
+  // Garbage collection (README "Garbage collection"): GC_INTERVAL unset, no schedule; GC_RETENTION is
+  // how long deleted data is kept (the schedule's and the endpoint's default --older-than).
+  GC_INTERVAL: optional.pipe(z.string().optional()).transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const seconds = parseDuration(v);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 1d, 6h, 30m or a number of seconds (unset: no scheduled collection)' });
+      return z.NEVER;
+    }
+    return seconds;
+  }),
+  GC_RETENTION: duration('30d'),
 });
+
+/** Every variable loadConfig reads; .env.example lists each of them (test/unit/env-example.test.ts). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape));
+
+/** Variables holding secrets; a value marked as an example ("change-me") is refused at start. */
+const SECRET_VARIABLES = ['JWT_SECRET', 'S3_SECRET_KEY', 'AWS_SECRET_ACCESS_KEY', 'METRICS_TOKEN'] as const;
+/** The mark .env.example's secrets carry, so that a copied example can never go live. */
+export const PLACEHOLDER_SECRET = /change-?me/i;
+
+function refusePlaceholderSecrets(e: z.infer<typeof EnvSchema>): void {
+  let password = '';
+  try {
+    password = e.DATABASE_URL ? decodeURIComponent(new URL(e.DATABASE_URL).password) : '';
+  } catch {
+    password = '';
+  }
+  const named = [...SECRET_VARIABLES.filter((k) => PLACEHOLDER_SECRET.test(e[k] ?? '')), ...(PLACEHOLDER_SECRET.test(password) ? ['the password in DATABASE_URL'] : [])];
+  if (named.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: ${named.join(', ')} still ${named.length > 1 ? 'hold' : 'holds'} the example value from .env.example; set a random secret (e.g. openssl rand -hex 32) in .env or the environment${named.includes('JWT_SECRET') ? ', or remove JWT_SECRET to have one generated into DATA_DIR' : ''}.`,
+    );
+  }
+}
 
 export type PermissionLevelName = (typeof LEVELS)[number];
 
@@ -217,6 +252,8 @@ export interface Config {
   accessLog: boolean;
   /** JSON answers of at least this many bytes are compressed for clients that accept br or gzip; 0: never. */
   compressionMinBytes: number;
+  /** Garbage collection: every `intervalSeconds` (undefined: never scheduled), what was deleted over `retentionSeconds` ago. */
+  gc: { intervalSeconds: number | undefined; retentionSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -229,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration; fix these environment variables:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  refusePlaceholderSecrets(e);
   if (e.JWT_SECRET && (e.JWT_PUBLIC_KEY || e.JWT_JWKS_URL)) {
     throw new ConfigError('Invalid configuration: set either JWT_SECRET (HS256) or JWT_PUBLIC_KEY / JWT_JWKS_URL (RS256/ES256), not both.');
   }
@@ -310,5 +348,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedHosts: e.ALLOWED_HOSTS.length > 0 ? e.ALLOWED_HOSTS.map((h) => h.toLowerCase()) : undefined,
     accessLog: e.ACCESS_LOG,
     compressionMinBytes: e.COMPRESSION_MIN_BYTES,
+    gc: { intervalSeconds: e.GC_INTERVAL, retentionSeconds: e.GC_RETENTION },
   });
 }

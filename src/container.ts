@@ -34,6 +34,8 @@ import { ArtifactsService } from './modules/artifacts/artifacts.service';
 import { MIGRATIONS_DIR } from './db/migrate';
 import { checkDirectoryWritable, queryAppliedMigrations, Readiness, shippedMigrations } from './http/readiness';
 import { LocalArtifactStore } from './storage/local-artifact-store';
+import { GcRepository } from './modules/gc/gc.repository';
+import { GcService } from './modules/gc/gc.service';
 
 /** The composition root: the one place that builds and wires every dependency. */
 export interface Container {
@@ -62,6 +64,8 @@ export interface Container {
   metrics: Metrics;
   /** What /ready reports; main.ts marks it shutting down. */
   readiness: Readiness;
+  /** Garbage collection of soft-deleted data and orphaned artifacts (endpoint, `npm run gc`, GC_INTERVAL). */
+  gc: GcService;
   dispose(): Promise<void>;
 }
 
@@ -130,6 +134,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const serving = new ServingService(modelVersions, artifactStore, config.limits.uploadBytes);
   const artifactAccess = new ArtifactAccess(experiments, runs, permissions);
   const artifacts = new ArtifactsService(artifactStore, artifactAccess, runs, config.limits);
+  const gc = new GcService({ repo: new GcRepository(prisma, database.pool), store: artifactStore, audit, clock });
   const expectedMigrations = await shippedMigrations(MIGRATIONS_DIR);
   const readiness = new Readiness(
     {
@@ -164,6 +169,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     registryChanges,
     metrics,
     readiness,
+    gc,
     async dispose() {
       readiness.shuttingDown = true;
       // Side by side: one that fails or hangs (a database already gone) keeps none of the others open.

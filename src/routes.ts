@@ -3,6 +3,7 @@ import type { AnyRoute } from './http/route-table';
 import { artifactsRoutes } from './modules/artifacts/artifacts.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { experimentsRoutes } from './modules/experiments/experiments.routes';
+import { gcRoutes } from './modules/gc/gc.routes';
 import { loggedModelsRoutes } from './modules/logged-models/logged-models.routes';
 import { permissionsRoutes } from './modules/permissions/permissions.routes';
 import { runsRoutes } from './modules/runs/runs.routes';
@@ -15,5 +16,5 @@ import { servingRoutes } from './modules/serving/serving.routes';
  * route listing, permission matrix, probe and fuzz tests read it (docs/architecture.md).
  */
 export function routeTable(c: Container): AnyRoute[] {
-  return [...runsRoutes(c), ...experimentsRoutes(c), ...artifactsRoutes(c), ...registeredModelsRoutes(c), ...modelVersionsRoutes(c), ...servingRoutes(c), ...loggedModelsRoutes(c), ...permissionsRoutes(c), ...auditRoutes(c)];
+  return [...runsRoutes(c), ...experimentsRoutes(c), ...artifactsRoutes(c), ...registeredModelsRoutes(c), ...modelVersionsRoutes(c), ...servingRoutes(c), ...loggedModelsRoutes(c), ...permissionsRoutes(c), ...auditRoutes(c), ...gcRoutes(c)];
 }

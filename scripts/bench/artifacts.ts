@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, withUsage } from '../../src/cli/args';
 import { loadConfig } from '../../src/config';
 import type { ArtifactStore } from '../../src/storage/artifact-store';
 import { LocalArtifactStore } from '../../src/storage/local-artifact-store';
@@ -125,9 +125,11 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: nu
   return { value, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
+const USAGE = 'usage: tsx scripts/bench/artifacts.ts --url <server> --token <admin jwt> [--size-mb 1024] [--key <key>] [--pid <pid>] [--data-dir <dir>] [--no-verify] [--chunked]';
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const { values } = withUsage(USAGE, () =>
+    parseCommandLine(process.argv.slice(2), {
       url: { type: 'string' },
       token: { type: 'string' },
       'size-mb': { type: 'string', default: '1024' },
@@ -136,10 +138,10 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       'no-verify': { type: 'boolean', default: false },
       chunked: { type: 'boolean', default: false },
-    },
-  });
+    }),
+  );
   if (!values.url || !values.token) {
-    process.stderr.write('usage: tsx scripts/bench/artifacts.ts --url <server> --token <admin jwt> [--size-mb 1024] [--pid <pid>] [--data-dir <dir>]\n');
+    process.stderr.write(`--url and --token are required\n${USAGE}\n`);
     process.exit(2);
   }
   const size = Number(values['size-mb']) * MB;

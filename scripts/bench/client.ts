@@ -17,7 +17,8 @@ export class BenchClient {
   }
 
   get headers(): Record<string, string> {
-    return { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' };
+    // No token (a reference server without authentication): no Authorization header at all.
+    return this.token ? { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' } : { 'Content-Type': 'application/json' };
   }
 
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {

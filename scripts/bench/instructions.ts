@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, UsageError, withUsage } from '../../src/cli/args';
 import { BenchClient } from './client';
 import { startScratchServer } from './server';
 
@@ -131,15 +131,18 @@ async function count(name: string, workload: Workload, adminUrl: string, log: (m
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const usage = `usage: tsx scripts/bench/instructions.ts [--workload ${Object.keys(WORKLOADS).join(',')}] [--admin-url <postgres url>]`;
+  const { values, names } = withUsage(usage, () => {
+    const parsed = parseCommandLine(process.argv.slice(2), {
       workload: { type: 'string', default: Object.keys(WORKLOADS).join(',') },
       'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
-    },
+    });
+    if (parsed === 'help') return parsed;
+    const names = parsed.values.workload.split(',');
+    for (const name of names) if (!WORKLOADS[name]) throw new UsageError(`unknown workload ${name}: use ${Object.keys(WORKLOADS).join(', ')}`);
+    return { values: parsed.values, names };
   });
   const log = (m: string) => process.stderr.write(`[instructions] ${m}\n`);
-  const names = values.workload.split(',');
-  for (const name of names) if (!WORKLOADS[name]) throw new Error(`unknown workload ${name}: use ${Object.keys(WORKLOADS).join(', ')}`);
   const rows: string[] = [];
   for (const name of names) {
     const w = WORKLOADS[name]!;

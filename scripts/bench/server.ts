@@ -9,6 +9,8 @@ import { mintToken } from '../../src/lib/tokens';
 export interface BenchServer {
   url: string;
   token: string;
+  /** The HS256 secret it verifies tokens with, for minting non-admin tokens in-process. */
+  secret: string;
   databaseUrl: string;
   dataDir: string;
   pid: number;
@@ -24,12 +26,14 @@ export interface ScratchOptions {
   startupSeconds?: number;
   /** Options for the service's node (V8 heap settings, say). */
   nodeFlags?: string[];
+  /** Extra environment for the service (REGISTERED_MODEL_CACHE_SIZE=0, say). */
+  env?: Record<string, string>;
 }
 
 /** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
 export async function startScratchServer(adminUrl: string, log: (m: string) => void, options: ScratchOptions = {}): Promise<BenchServer> {
-  const { wrapper = [], startupSeconds = 30, nodeFlags = [] } = options;
-  const db = `registry_bench_${Date.now().toString(36)}`;
+  const { wrapper = [], startupSeconds = 30, nodeFlags = [], env = {} } = options;
+  const db = `registry_bench_${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${db}`);
@@ -40,11 +44,11 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-bench-'));
   const secret = randomBytes(32).toString('hex');
   const port = 20000 + Math.floor(Math.random() * 20000);
-  log(`starting the service on scratch database ${db}, port ${port}`);
+  log(`starting the service on scratch database ${db}, port ${port}${Object.keys(env).length ? ` with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
   const command = [...wrapper, process.execPath, ...nodeFlags, 'dist/main.js'];
   const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -61,6 +65,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   return {
     url,
     token: mintToken({ secret, subject: 'bench', adminRole: 'admin', ttl: '2h' }),
+    secret,
     databaseUrl,
     dataDir,
     pid: proc.pid!,
@@ -90,10 +95,15 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-/** Peak resident set size (VmHWM) of a local process and its worker processes, in MB, summed. */
+/** A process and all its descendants: `mlflow server` starts gunicorn, which starts its workers. */
+function treeOf(pid: number): number[] {
+  return [pid, ...childrenOf(pid).flatMap(treeOf)];
+}
+
+/** Peak resident set size (VmHWM) of a local process and all its descendants, in MB, summed. */
 export function peakRssMb(pid: number): number | undefined {
   let kb = 0;
-  for (const p of [pid, ...childrenOf(pid)]) {
+  for (const p of treeOf(pid)) {
     try {
       kb += Number(/VmHWM:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
     } catch {

@@ -15,7 +15,7 @@ const payload = randomBytes(size);
 // node:http rather than fetch: undici re-chunks a large request body and halves the throughput.
 function send(url: string, method: 'PUT' | 'GET'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const headers: http.OutgoingHttpHeaders = url === proxyUrl ? { Authorization: `Bearer ${token}` } : {};
+    const headers: http.OutgoingHttpHeaders = url === proxyUrl && token ? { Authorization: `Bearer ${token}` } : {};
     if (method === 'PUT') headers['Content-Length'] = size;
     const req = http.request(url, { method, headers });
     req.once('error', reject);

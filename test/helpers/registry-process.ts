@@ -36,7 +36,8 @@ export async function spawnRegistry(env: Record<string, string | undefined>): Pr
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const full: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(full)) if (/^(DATABASE_URL|JWT_|S3_|AWS_|ADMIN_|WORKERS$|SHUTDOWN_|HTTP_|READY_)/.test(k)) delete full[k];
-  Object.assign(full, { JWT_SECRET: TEST_JWT_SECRET, JWT_ISSUER: TEST_ISSUER, JWT_AUDIENCE: TEST_AUDIENCE, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port) }, env);
+  // ENV_FILE='': a developer's .env in the checkout stays out of the tests.
+  Object.assign(full, { ENV_FILE: '', JWT_SECRET: TEST_JWT_SECRET, JWT_ISSUER: TEST_ISSUER, JWT_AUDIENCE: TEST_AUDIENCE, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port) }, env);
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -1,0 +1,171 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { DEFAULT_WEB_DIST } from '../../src/http/web-ui';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { API, createModel, createVersion, grant, uniqueName } from '../integration/registry-fixtures';
+
+const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-output', 'screenshots');
+
+function findChromium(): string {
+  try {
+    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim().split('\n')[0]!;
+  } catch {
+    throw new Error('No chromium on PATH: the web UI tests drive a real Chromium. Install it with `apt-get install -y chromium`.');
+  }
+}
+
+describe('web UI in Chromium', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let experimentId: string;
+  let runIds: string[];
+  let modelName: string;
+
+  beforeAll(async () => {
+    if (!fs.existsSync(path.join(DEFAULT_WEB_DIST, 'index.html'))) throw new Error('web/dist is missing: run `npm run build:web` (npm ci runs it).');
+    browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox'] });
+    t = await startTestApp();
+    const alice = t.as('alice');
+    experimentId = (await alice.post(`${API}/experiments/create`, { name: uniqueName('ui-exp') }).expect(200)).body.experiment_id as string;
+    runIds = [];
+    for (const [i, rmse] of [0.9, 0.3, 0.6].entries()) {
+      const run = await alice.post(`${API}/runs/create`, { experiment_id: experimentId, run_name: `run-${i}`, start_time: Date.now() - 60_000 }).expect(200);
+      const runId = run.body.run.info.run_id as string;
+      runIds.push(runId);
+      const metrics = Array.from({ length: 50 }, (_, step) => ({ key: 'rmse', value: rmse + 1 / (step + 1), timestamp: Date.now(), step }));
+      metrics.push({ key: 'rmse', value: rmse, timestamp: Date.now(), step: 50 });
+      await alice.post(`${API}/runs/log-batch`, { run_id: runId, metrics, params: [{ key: 'lr', value: `0.0${i + 1}` }], tags: [{ key: 'team', value: 'risk' }] }).expect(200);
+      await alice.post(`${API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: Date.now() }).expect(200);
+    }
+    modelName = await createModel(alice, uniqueName('ui-model'));
+    await createVersion(alice, modelName, { run_id: runIds[1] });
+    await createVersion(alice, modelName, { run_id: runIds[2] });
+    await grant(t, modelName, 'reader', 'READ');
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function open(scheme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
+    return { context, page: await context.newPage() };
+  }
+  async function signedIn(user = 'alice', scheme: 'light' | 'dark' = 'light', at = '/') {
+    const o = await open(scheme);
+    await o.page.goto(`${t.baseUrl}${at}#token=${t.as(user).token}`);
+    await o.page.getByTestId('user-sub').waitFor();
+    return o;
+  }
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  it('serves the app at / and client routes, keeps JSON 404s for API paths, and sends the UI CSP', async () => {
+    const index = await fetch(`${t.baseUrl}/experiments/1`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await index.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${t.baseUrl}${asset}`);
+    expect(js.headers.get('content-type')).toMatch(/text\/javascript/);
+    expect(js.headers.get('cache-control')).toMatch(/immutable/);
+    const api = await fetch(`${t.baseUrl}/api/2.0/mlflow/nope`, { headers: { Authorization: `Bearer ${t.as('alice').token}` } });
+    expect(api.status).toBe(404);
+    expect(((await api.json()) as { error_code: string }).error_code).toBe('ENDPOINT_NOT_FOUND');
+  });
+
+  it('signs in from the printed #token URL and removes the token from the address bar', async () => {
+    const { context, page } = await signedIn('alice');
+    expect(page.url()).not.toContain('token');
+    await expect(page.getByTestId('user-sub').textContent()).resolves.toBe('alice');
+    await page.getByRole('link', { name: /ui-exp/ }).waitFor();
+    await shot(page, 'experiments-light');
+    await context.close();
+  });
+
+  it('signs in with a pasted token, signs out, and returns to sign-in with the reason on a refused token', async () => {
+    const { context, page } = await open();
+    await page.goto(t.baseUrl);
+    await page.getByLabel('Token').fill(t.as('bob', { groups: ['ml-team'] }).token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByTestId('user-sub').textContent()).resolves.toBe('bob');
+    await page.getByText('groups: ml-team').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Token').waitFor();
+    await page.getByLabel('Token').fill(`${t.as('bob').token.slice(0, -4)}AAAA`);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText(/Signed out: /).waitFor();
+    await context.close();
+  });
+
+  it('shows the server message for a bad filter, filters with a good one, and sorts by a metric', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const { context, page } = await signedIn('alice', scheme, `/experiments/${experimentId}`);
+      await page.getByRole('row').nth(3).waitFor();
+      await shot(page, `runs-${scheme}`);
+      await context.close();
+    }
+    const { context, page } = await signedIn('alice', 'light', `/experiments/${experimentId}`);
+    const filter = page.getByLabel('Filter runs');
+    await filter.fill('metrics.rmse <<< 1');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/\S/);
+    await filter.fill('metrics.rmse < 0.5');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'run-1' }).waitFor();
+    await expect(page.getByRole('row').count()).resolves.toBe(2);
+    await filter.fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'run-0' }).waitFor();
+    await page.getByRole('button', { name: /^rmse/ }).click(); // descending
+    await page.getByRole('button', { name: 'rmse ▼' }).waitFor();
+    const names = () => page.locator('[role=row] [role=cell]:first-child').allTextContents();
+    await expect(names()).resolves.toEqual(['run-0', 'run-2', 'run-1']);
+    await page.getByRole('button', { name: 'rmse ▼' }).click();
+    await page.getByRole('button', { name: 'rmse ▲' }).waitFor();
+    await expect(names()).resolves.toEqual(['run-1', 'run-2', 'run-0']);
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('m:rmse');
+    await context.close();
+  });
+
+  it('draws a chart per metric on the run page', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const { context, page } = await signedIn('alice', scheme, `/runs/${runIds[1]}`);
+      await page.locator('canvas[aria-label="rmse chart"]').waitFor();
+      await page.getByRole('img', { name: 'Chart of rmse' }).waitFor();
+      await shot(page, `run-${scheme}`);
+      await context.close();
+    }
+  });
+
+  it('promotes a version to Staging after a confirmation showing archive_existing_versions', async () => {
+    const { context, page } = await signedIn('alice', 'light', `/models/${encodeURIComponent(modelName)}`);
+    await page.getByRole('button', { name: 'Move version 2 to Staging' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('archive_existing_versions', { exact: false }).first().waitFor();
+    await shot(page, 'model-confirm-light');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('stage-2').getByText('Staging').waitFor();
+    await shot(page, 'model-light');
+    await context.close();
+    const { body } = await t.as('alice').get(`${API}/model-versions/get`, { name: modelName, version: '2' }).expect(200);
+    expect(body.model_version.current_stage).toBe('Staging');
+  });
+
+  it("shows the API's 403 message when a READ user tries a transition", async () => {
+    const { context, page } = await signedIn('reader', 'dark', `/models/${encodeURIComponent(modelName)}`);
+    await page.getByRole('button', { name: 'Move version 1 to Staging' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    const alert = page.getByRole('dialog').getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/\S/);
+    await shot(page, 'model-refused-dark');
+    await context.close();
+  });
+});

@@ -1,0 +1,52 @@
+import { useSyncExternalStore } from 'react';
+import { Link } from '../components/Link';
+import { SignInPage } from '../features/auth/SignInPage';
+import { UserBadge } from '../features/auth/UserBadge';
+import { ExperimentsPage } from '../features/experiments/ExperimentsPage';
+import { ModelPage } from '../features/registry/ModelPage';
+import { ModelsPage } from '../features/registry/ModelsPage';
+import { RunPage } from '../features/runs/RunPage';
+import { RunsPage } from '../features/runs/RunsPage';
+import { useLocation } from '../lib/router';
+import { getToken, subscribe } from '../lib/session';
+
+function Page({ path }: { path: string }) {
+  const seg = path.split('/').filter(Boolean).map(decodeURIComponent);
+  if (seg[0] === 'experiments' && seg[1]) return <RunsPage key={seg[1]} experimentId={seg[1]} />;
+  if (seg[0] === 'runs' && seg[1]) return <RunPage key={seg[1]} runId={seg[1]} />;
+  if (seg[0] === 'models' && seg[1]) return <ModelPage key={seg[1]} name={seg[1]} />;
+  if (seg[0] === 'models') return <ModelsPage />;
+  if (seg.length === 0 || seg[0] === 'experiments') return <ExperimentsPage />;
+  return (
+    <main>
+      <h1>Page not found</h1>
+      <p>
+        <Link to="/">Go to the experiments</Link>
+      </p>
+    </main>
+  );
+}
+
+export function App() {
+  const token = useSyncExternalStore(subscribe, getToken);
+  const { path } = useLocation();
+  if (!token) return <SignInPage />;
+  const section = path.startsWith('/models') ? 'models' : 'experiments';
+  return (
+    <>
+      <header className="top">
+        <nav aria-label="Main">
+          <span className="brand">Registry</span>
+          <Link to="/" className={section === 'experiments' ? 'current' : undefined}>
+            Experiments
+          </Link>
+          <Link to="/models" className={section === 'models' ? 'current' : undefined}>
+            Models
+          </Link>
+        </nav>
+        <UserBadge />
+      </header>
+      <Page path={path} />
+    </>
+  );
+}
