@@ -22,9 +22,12 @@ const sql = execFileSync(
   process.execPath,
   [
     path.join(root, 'node_modules/prisma/build/index.js'),
-    'migrate', 'diff',
-    '--from-schema-datamodel', previous,
-    '--to-schema-datamodel', path.join(root, 'prisma/schema.prisma'),
+    'migrate',
+    'diff',
+    '--from-schema-datamodel',
+    previous,
+    '--to-schema-datamodel',
+    path.join(root, 'prisma/schema.prisma'),
     '--script',
   ],
   {

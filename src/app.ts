@@ -53,7 +53,11 @@ export function createApp(c: Container): Express {
   app.use(API_PREFIXES, authenticate(c.tokens));
   // The route table (src/routes.ts, docs/architecture.md): every API endpoint, per area.
   const options = { authorize: createAuthorizer(c.permissions), jsonBodyBytes: c.config.limits.jsonBodyBytes, compressionMinBytes: c.config.compressionMinBytes };
-  const mount = (area: ApiArea) => mountRoutes(routes.filter((r) => r.area === area), options);
+  const mount = (area: ApiArea) =>
+    mountRoutes(
+      routes.filter((r) => r.area === area),
+      options,
+    );
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mount('mlflow'));
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], mount('registry'));
   app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], mount('mlflow-artifacts'), artifactErrors);

@@ -59,7 +59,11 @@ export function parseDuration(text: string): number | undefined {
 
 /** Seconds in the largest unit that divides them: 2592000 → "30d". */
 export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;
@@ -85,12 +89,21 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
-  DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgresql://').optional()),
+  DATABASE_URL: optional.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgresql://')
+      .optional(),
+  ),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000),
   REGISTERED_MODEL_CACHE_SIZE: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   REGISTERED_MODEL_CACHE_MAX_AGE_MS: z.coerce.number().int().min(1).max(86_400_000).default(30_000),
-  REGISTERED_MODEL_CACHE_MAX_BYTES: z.coerce.number().int().min(1).default(64 * 1024 * 1024),
+  REGISTERED_MODEL_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(64 * 1024 * 1024),
   REGISTERED_MODEL_CACHE_HEARTBEAT_MS: z.coerce.number().int().min(10).max(3_600_000).default(5000),
   REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS: z.coerce.number().int().min(10).max(3_600_000).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -140,7 +153,12 @@ const EnvSchema = z.object({
   ALLOWED_HOSTS: hosts,
   ACCESS_LOG: boolTrue,
   // JSON answers at least this long go out gzip or brotli compressed when the client accepts it; 0: never.
-  COMPRESSION_MIN_BYTES: z.coerce.number().int().min(0).max(1024 * 1024 * 1024).default(1024),
+  COMPRESSION_MIN_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1024 * 1024 * 1024)
+    .default(1024),
   // Garbage collection (README "Garbage collection"): GC_INTERVAL unset, no schedule; GC_RETENTION is
   // how long deleted data is kept (the schedule's and the endpoint's default --older-than).
   GC_INTERVAL: optional.pipe(z.string().optional()).transform((v, ctx) => {
@@ -220,9 +238,7 @@ export interface Config {
   adminRole: string | undefined;
   defaultPermission: PermissionLevelName;
   protectedAliases: readonly string[];
-  s3:
-    | { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string }
-    | undefined;
+  s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
   limits: { jsonBodyBytes: number; uploadBytes: number; uploadFiles: number; uploadFieldBytes: number };
   trustProxy: boolean;
   /** HTTP worker processes sharing the port (node:cluster). */
@@ -289,9 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const accessKey = e.S3_ACCESS_KEY ?? e.AWS_ACCESS_KEY_ID;
   const secretKey = e.S3_SECRET_KEY ?? e.AWS_SECRET_ACCESS_KEY;
   if (e.S3_ENDPOINT && (!accessKey || !secretKey)) {
-    throw new ConfigError(
-      'Invalid configuration: S3_ENDPOINT is set but credentials are missing; set S3_ACCESS_KEY and S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).',
-    );
+    throw new ConfigError('Invalid configuration: S3_ENDPOINT is set but credentials are missing; set S3_ACCESS_KEY and S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).');
   }
   if (e.REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS > e.REGISTERED_MODEL_CACHE_HEARTBEAT_MS) {
     throw new ConfigError('Invalid configuration: REGISTERED_MODEL_CACHE_HEARTBEAT_TIMEOUT_MS must not exceed REGISTERED_MODEL_CACHE_HEARTBEAT_MS.');
@@ -325,9 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     protectedAliases: e.PROTECTED_ALIASES.split(',')
       .map((a) => a.trim().toLowerCase())
       .filter((a) => a.length > 0),
-    s3: e.S3_ENDPOINT
-      ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, accessKey: accessKey!, secretKey: secretKey!, region: e.S3_REGION }
-      : undefined,
+    s3: e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, accessKey: accessKey!, secretKey: secretKey!, region: e.S3_REGION } : undefined,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
       uploadBytes: e.MAX_UPLOAD_BYTES,

@@ -84,7 +84,9 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const prisma = database.prisma;
   const audit = new AuditService(new AuditRepository(prisma), clock);
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
-  const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, (input, scope) => searchExperimentIds(database.sql.adhoc, input, scope));
+  const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, (input, scope) =>
+    searchExperimentIds(database.sql.adhoc, input, scope),
+  );
   const runs = new RunsService(new RunsRepository(prisma, database.sql), experiments, permissions, clock, (input, scope) => searchRunIds(database.sql.adhoc, input, scope));
   const artifactStore = await createArtifactStore(config);
   // Logged models show the registry versions registered from them, and the registry checks the logged
@@ -130,7 +132,11 @@ export async function createContainer(config: Config, logger: Logger, options: C
   });
   const { registeredModels, modelVersions } = registry;
   const grants = new GrantsService({ repo: new GrantsRepository(prisma), permissions, experiments, findModel: (name) => registry.findModel(name), audit, clock });
-  const auditTrail = new AuditTrailService(audit, (id) => experiments.exists(id), async (name) => (await registry.findModel(name))?.id ?? null);
+  const auditTrail = new AuditTrailService(
+    audit,
+    (id) => experiments.exists(id),
+    async (name) => (await registry.findModel(name))?.id ?? null,
+  );
   const serving = new ServingService(modelVersions, artifactStore, config.limits.uploadBytes);
   const artifactAccess = new ArtifactAccess(experiments, runs, permissions);
   const artifacts = new ArtifactsService(artifactStore, artifactAccess, runs, config.limits);

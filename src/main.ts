@@ -101,18 +101,24 @@ function explainDatabaseError(err: unknown, url: string, embedded: boolean): Sta
     case 'ENETUNREACH':
       return new StartupFailure(`no answer from PostgreSQL at ${where} (DATABASE_URL, ${code}): check the host and port in DATABASE_URL and that no firewall is in the way.`);
     case 'ECONNRESET':
-      return new StartupFailure(`PostgreSQL at ${where} (DATABASE_URL) closed the connection at once: check that the port is PostgreSQL's, and add ?sslmode=require to DATABASE_URL if the server accepts only TLS.`);
+      return new StartupFailure(
+        `PostgreSQL at ${where} (DATABASE_URL) closed the connection at once: check that the port is PostgreSQL's, and add ?sslmode=require to DATABASE_URL if the server accepts only TLS.`,
+      );
     case '3D000':
       return new StartupFailure(`the database '${database}' in DATABASE_URL does not exist on ${where}: create it (CREATE DATABASE "${database}" OWNER "${user}") or fix DATABASE_URL.`);
     case '28000':
       if (/role .* does not exist/.test(message)) {
         return new StartupFailure(`the user '${user}' in DATABASE_URL does not exist on ${where}: create it (CREATE ROLE "${user}" LOGIN PASSWORD '...') or fix DATABASE_URL.`);
       }
-      return new StartupFailure(`PostgreSQL at ${where} refuses user '${user}' (DATABASE_URL): ${message}; allow it in pg_hba.conf, or add ?sslmode=require to DATABASE_URL if only TLS connections are allowed.`);
+      return new StartupFailure(
+        `PostgreSQL at ${where} refuses user '${user}' (DATABASE_URL): ${message}; allow it in pg_hba.conf, or add ?sslmode=require to DATABASE_URL if only TLS connections are allowed.`,
+      );
     case '28P01':
       return new StartupFailure(`PostgreSQL at ${where} refused the password of user '${user}' (DATABASE_URL): fix the password in DATABASE_URL.`);
     case '42501':
-      return new StartupFailure(`user '${user}' (DATABASE_URL) may not create the registry's tables in database '${database}': make it the database's owner or GRANT CREATE ON SCHEMA public TO "${user}", or use another user.`);
+      return new StartupFailure(
+        `user '${user}' (DATABASE_URL) may not create the registry's tables in database '${database}': make it the database's owner or GRANT CREATE ON SCHEMA public TO "${user}", or use another user.`,
+      );
     case '53300':
       return new StartupFailure(`PostgreSQL at ${where} has no connection left (too many clients): retry later, or raise max_connections there.`, 1);
     case '57P03':
@@ -163,7 +169,9 @@ function explainStoreError(err: unknown, config: Config): StartupFailure | undef
   if (!(err instanceof RegistryError) || err.code !== 'TEMPORARILY_UNAVAILABLE') return undefined;
   const cause = codeOf(err.cause) || messageOf(err.cause);
   if (config.s3) {
-    return new StartupFailure(`cannot use bucket '${config.s3.bucket}' at S3_ENDPOINT ${config.s3.endpoint}: ${cause}; check S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY / S3_SECRET_KEY and that the server is up.`);
+    return new StartupFailure(
+      `cannot use bucket '${config.s3.bucket}' at S3_ENDPOINT ${config.s3.endpoint}: ${cause}; check S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY / S3_SECRET_KEY and that the server is up.`,
+    );
   }
   return new StartupFailure(`cannot create the artifact directory under DATA_DIR (${config.dataDir}): ${cause}; make DATA_DIR writable, or set DATA_DIR to another directory.`);
 }
@@ -240,10 +248,13 @@ function onSignals(logger: Logger, config: Config): void {
       shuttingDown = true;
       logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
       // Whatever happens, the process is gone after the grace period and every step's bound.
-      setTimeout(() => {
-        logger.error('shutdown did not finish in time; exiting');
-        process.exit(1);
-      }, config.shutdownGraceMs + 6 * STEP_TIMEOUT_MS).unref();
+      setTimeout(
+        () => {
+          logger.error('shutdown did not finish in time; exiting');
+          process.exit(1);
+        },
+        config.shutdownGraceMs + 6 * STEP_TIMEOUT_MS,
+      ).unref();
       shutdown().then(
         () => {
           logger.info('stopped');
@@ -298,7 +309,15 @@ async function prepareDatabase(config: Config, logger: Logger): Promise<string> 
     cleanups.push({ name: 'stop embedded PostgreSQL', run: () => embedded.stop(STEP_TIMEOUT_MS), timeoutMs: STEP_TIMEOUT_MS + 3000 });
   }
   const url = databaseUrl;
-  const applied = await step(() => applyMigrations(url, (m) => logger.info(m), (m) => logger.warn(m)), (err) => explainDatabaseError(err, url, !config.databaseUrl));
+  const applied = await step(
+    () =>
+      applyMigrations(
+        url,
+        (m) => logger.info(m),
+        (m) => logger.warn(m),
+      ),
+    (err) => explainDatabaseError(err, url, !config.databaseUrl),
+  );
   logger.info({ applied: applied.length }, 'database schema is up to date');
   return url;
 }
@@ -316,7 +335,11 @@ function removeStaleUploads(config: Config, logger: Logger): void {
 
 /** Builds the container and listens. */
 async function serve(config: Config, logger: Logger, databaseUrl: string): Promise<{ server: Server; container: Container }> {
-  const container = await step(() => createContainer(config, logger, { databaseUrl }), (err) => explainStoreError(err, config), (err) => explainDatabaseError(err, databaseUrl, !config.databaseUrl));
+  const container = await step(
+    () => createContainer(config, logger, { databaseUrl }),
+    (err) => explainStoreError(err, config),
+    (err) => explainDatabaseError(err, databaseUrl, !config.databaseUrl),
+  );
   cleanups.push({ name: 'close the database pool and the artifact store', run: () => container.dispose(), timeoutMs: STEP_TIMEOUT_MS });
   const server = createHttpServer(createApp(container), { ...config.http, logger });
   await step(
@@ -362,10 +385,11 @@ async function serveMetrics(container: Container, config: Config, logger: Logger
   server.on('error', (err) => logger.error({ err }, 'metrics server error'));
   cleanups.push({
     name: 'close the metrics server',
-    run: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    run: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
     timeoutMs: STEP_TIMEOUT_MS,
   });
   const address = server.address();
@@ -407,9 +431,13 @@ function describeSeconds(s: number): string {
 
 async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const databaseUrl = await prepareDatabase(config, logger);
-  const { config: withSecret, generated } = await step(() => withJwtSecret(config, logger), (err) => explainDataDirError(err, config));
+  const { config: withSecret, generated } = await step(
+    () => withJwtSecret(config, logger),
+    (err) => explainDataDirError(err, config),
+  );
   config = withSecret;
-  if (config.jwt.anyAudience) logger.warn("JWT_AUDIENCE=*: tokens issued for any audience (aud) are accepted, also those meant for other applications; set JWT_AUDIENCE to this service's audience");
+  if (config.jwt.anyAudience)
+    logger.warn("JWT_AUDIENCE=*: tokens issued for any audience (aud) are accepted, also those meant for other applications; set JWT_AUDIENCE to this service's audience");
   removeStaleUploads(config, logger);
 
   if (config.workers <= 1) {

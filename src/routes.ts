@@ -16,5 +16,16 @@ import { servingRoutes } from './modules/serving/serving.routes';
  * route listing, permission matrix, probe and fuzz tests read it (docs/architecture.md).
  */
 export function routeTable(c: Container): AnyRoute[] {
-  return [...runsRoutes(c), ...experimentsRoutes(c), ...artifactsRoutes(c), ...registeredModelsRoutes(c), ...modelVersionsRoutes(c), ...servingRoutes(c), ...loggedModelsRoutes(c), ...permissionsRoutes(c), ...auditRoutes(c), ...gcRoutes(c)];
+  return [
+    ...runsRoutes(c),
+    ...experimentsRoutes(c),
+    ...artifactsRoutes(c),
+    ...registeredModelsRoutes(c),
+    ...modelVersionsRoutes(c),
+    ...servingRoutes(c),
+    ...loggedModelsRoutes(c),
+    ...permissionsRoutes(c),
+    ...auditRoutes(c),
+    ...gcRoutes(c),
+  ];
 }

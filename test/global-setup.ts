@@ -19,9 +19,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     await admin.connect();
   } catch (err) {
-    throw new Error(
-      `Cannot reach PostgreSQL at ${TEST_ENV.adminUrl()} (${String(err)}). Start it (see README) or set REGISTRY_TEST_ADMIN_URL.`,
-    );
+    throw new Error(`Cannot reach PostgreSQL at ${TEST_ENV.adminUrl()} (${String(err)}). Start it (see README) or set REGISTRY_TEST_ADMIN_URL.`);
   }
   await admin.query(`CREATE DATABASE ${template}`);
   await admin.end();

@@ -4,7 +4,11 @@ import { defineConfig } from 'vite';
 // (src/http/web-ui.ts). Hashed asset names under assets/ let the service cache them for good.
 export default defineConfig({
   base: '/',
-  build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', chunkSizeWarningLimit: 1000,
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    chunkSizeWarningLimit: 1000,
     rolldownOptions: {
       // TanStack Query's "use client" lines are for React Server Components, which this app does not use.
       onwarn(warning, warn) {

@@ -21,20 +21,21 @@ const NEEDS_SECRET = 'needs the server’s JWT secret to mint a non-admin token:
 const NEEDS_SCRATCH = 'needs a second scratch server with REGISTERED_MODEL_CACHE_SIZE=0 (no --url)';
 
 // --url: measure a running server instead of a scratch one; --compare-*: a second server to compare with.
-const USAGE = 'usage: npm run bench -- [--quick] [--node-flags <flags>] [--url <url>] [--token <token>] [--database-url <url>] [--admin-url <url>] [--compare-url <url>] [--compare-token <token>] [--compare-pid <pid>]';
+const USAGE =
+  'usage: npm run bench -- [--quick] [--node-flags <flags>] [--url <url>] [--token <token>] [--database-url <url>] [--admin-url <url>] [--compare-url <url>] [--compare-token <token>] [--compare-pid <pid>]';
 
 async function main(): Promise<void> {
   const { values } = withUsage(USAGE, () =>
     parseCommandLine(process.argv.slice(2), {
-        quick: { type: 'boolean', default: false },
-        'node-flags': { type: 'string', default: '' },
-        url: { type: 'string' },
-        token: { type: 'string' },
-        'database-url': { type: 'string' },
-        'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
-        'compare-url': { type: 'string' },
-        'compare-token': { type: 'string' },
-        'compare-pid': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'node-flags': { type: 'string', default: '' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      'database-url': { type: 'string' },
+      'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+      'compare-url': { type: 'string' },
+      'compare-token': { type: 'string' },
+      'compare-pid': { type: 'string' },
     }),
   );
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
@@ -70,9 +71,7 @@ async function main(): Promise<void> {
       ? await w.setup(client(cacheOffServer.url, cacheOffServer.token), log, { databaseUrl: cacheOffServer.databaseUrl, secret: cacheOffServer.secret })
       : undefined;
     const compareUrl = values['compare-url']?.replace(/\/$/, '');
-    const reference = compareUrl
-      ? await w.setup(client(compareUrl, values['compare-token'] ?? ''), log, { secret: process.env.BENCH_COMPARE_JWT_SECRET })
-      : undefined;
+    const reference = compareUrl ? await w.setup(client(compareUrl, values['compare-token'] ?? ''), log, { secret: process.env.BENCH_COMPARE_JWT_SECRET }) : undefined;
 
     /** Measures on the reference right after ours; a failure there is a reason, not the end of the run. */
     const onReference = async <T>(fn: (t: w.Target) => Promise<T>): Promise<T | string> => {
@@ -112,7 +111,10 @@ async function main(): Promise<void> {
 
     const artifacts = await w.artifacts50mb(ours, quick ? 2 : 10, log);
     const refArtifacts = await onReference((t) => w.artifacts50mb(t, quick ? 2 : 10, log));
-    for (const [direction, plain] of [['up', artifacts.plainUp], ['down', artifacts.plainDown]] as const) {
+    for (const [direction, plain] of [
+      ['up', artifacts.plainUp],
+      ['down', artifacts.plainDown],
+    ] as const) {
       rows.push(
         comparedRow(`50 MB artifact ${direction}load through the proxy`, artifacts[direction], typeof refArtifacts === 'string' ? refArtifacts : refArtifacts[direction], {
           text: '≥ 90 % of node:http',
@@ -127,11 +129,7 @@ async function main(): Promise<void> {
     const callerOff = cacheOff ? await reg.nonAdminCaller(cacheOff, models, log) : undefined;
     const refCaller = await onReference((t) => reg.nonAdminCaller(t, models, log));
     const who = (c: reg.Caller | string) => (typeof c === 'string' ? '' : ` (reference as ${c.note})`);
-    const withCaller = async (
-      workload: string,
-      fn: (c: reg.Caller, t: w.Target) => Promise<Figure | string>,
-      cacheOffToo: boolean,
-    ) => {
+    const withCaller = async (workload: string, fn: (c: reg.Caller, t: w.Target) => Promise<Figure | string>, cacheOffToo: boolean) => {
       const refFigure = typeof refCaller === 'string' ? refCaller : await onReference((t) => fn(refCaller, t));
       const on = caller ? await fn(caller, ours) : NEEDS_SECRET;
       rows.push(comparedRow(`${workload}, cache on${who(refCaller)}`, on, refFigure));
@@ -147,7 +145,11 @@ async function main(): Promise<void> {
     if (ours.databaseUrl) {
       const ceiling = await ref.getCeilingReference(ours.databaseUrl, seconds, log);
       rows.push(
-        referenceRow('reference: plain Express + token check + one trivial query, 50 connections', ceiling.query, `token check alone ${ceiling.authRate.toFixed(0)} req/s; no registry code (scripts/bench/ceiling-server.ts)`),
+        referenceRow(
+          'reference: plain Express + token check + one trivial query, 50 connections',
+          ceiling.query,
+          `token check alone ${ceiling.authRate.toFixed(0)} req/s; no registry code (scripts/bench/ceiling-server.ts)`,
+        ),
       );
       const insert = await ref.rawInsertReference(ours.databaseUrl, scale(50, 5), log);
       const lb = /^([\d.]+) ms$/.exec(logBatchRow.ours)?.[1];

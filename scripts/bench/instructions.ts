@@ -58,8 +58,14 @@ const WORKLOADS: Record<string, Workload> = {
         const runId = await newRun(api, experimentId);
         await api.post('runs/log-batch', {
           run_id: runId,
-          params: [{ key: 'lr', value: '0.01' }, { key: 'depth', value: String(i) }],
-          metrics: [{ key: 'rmse', value: 0.5, timestamp: Date.now(), step: 0 }, { key: 'r2', value: 0.25, timestamp: Date.now(), step: 0 }],
+          params: [
+            { key: 'lr', value: '0.01' },
+            { key: 'depth', value: String(i) },
+          ],
+          metrics: [
+            { key: 'rmse', value: 0.5, timestamp: Date.now(), step: 0 },
+            { key: 'r2', value: 0.25, timestamp: Date.now(), step: 0 },
+          ],
           tags: [{ key: 'team', value: 'bench' }],
         });
         await api.post('runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });

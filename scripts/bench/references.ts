@@ -50,7 +50,6 @@ export async function searchRuns100k(t: Target, databaseUrl: string, count: numb
   return { value: s.p50, unit: 'ms', detail: `${ms(s)}; first page of 100` };
 }
 
-
 /**
  * The physical reference for the concurrent GET row: the same stack (Express, jsonwebtoken, pg) in
  * a process of its own that only verifies the token, and then also runs one trivial query.

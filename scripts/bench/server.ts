@@ -44,7 +44,15 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-bench-'));
   const secret = randomBytes(32).toString('hex');
   const port = 20000 + Math.floor(Math.random() * 20000);
-  log(`starting the service on scratch database ${db}, port ${port}${Object.keys(env).length ? ` with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`);
+  log(
+    `starting the service on scratch database ${db}, port ${port}${
+      Object.keys(env).length
+        ? ` with ${Object.entries(env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : ''
+    }`,
+  );
   const command = [...wrapper, process.execPath, ...nodeFlags, 'dist/main.js'];
   const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
     cwd: root,
@@ -85,11 +93,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
 
 function childrenOf(pid: number): number[] {
   try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }

@@ -45,7 +45,8 @@ export function comparedRow(
     met: (_, ratio) => (ratio === undefined ? null : ratio >= 10),
   },
 ): Row {
-  if (typeof ours === 'string') return { workload, ours: 'skipped', reference: typeof reference === 'string' ? reference : show(reference), ratio: '', target: target.text, met: null, detail: ours };
+  if (typeof ours === 'string')
+    return { workload, ours: 'skipped', reference: typeof reference === 'string' ? reference : show(reference), ratio: '', target: target.text, met: null, detail: ours };
   const ratio = typeof reference === 'string' ? undefined : speedup(ours, reference);
   const met = target.met(ours, ratio);
   return {

@@ -56,16 +56,26 @@ export async function runLifecycle(t: Target, n: number, log: Log): Promise<Figu
   log(`create run + log-batch + end × ${n}, sequential`);
   // Twice as many untimed runs as timed ones: a long-lived service has compiled these three paths.
   // The rate climbs for the first thousand runs after a start and is steady from there on.
-  const { samples, totalMs } = await timeEach(n, async (i) => {
-    const runId = await createRun(t.api, t.experimentId);
-    await t.api.post('runs/log-batch', {
-      run_id: runId,
-      params: [{ key: 'lr', value: '0.01' }, { key: 'depth', value: String(i) }],
-      metrics: [{ key: 'rmse', value: Math.random(), timestamp: Date.now(), step: 0 }, { key: 'r2', value: Math.random(), timestamp: Date.now(), step: 0 }],
-      tags: [{ key: 'team', value: 'bench' }],
-    });
-    await t.api.post('runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
-  }, 2 * n);
+  const { samples, totalMs } = await timeEach(
+    n,
+    async (i) => {
+      const runId = await createRun(t.api, t.experimentId);
+      await t.api.post('runs/log-batch', {
+        run_id: runId,
+        params: [
+          { key: 'lr', value: '0.01' },
+          { key: 'depth', value: String(i) },
+        ],
+        metrics: [
+          { key: 'rmse', value: Math.random(), timestamp: Date.now(), step: 0 },
+          { key: 'r2', value: Math.random(), timestamp: Date.now(), step: 0 },
+        ],
+        tags: [{ key: 'team', value: 'bench' }],
+      });
+      await t.api.post('runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
+    },
+    2 * n,
+  );
   return { value: n / (totalMs / 1000), unit: 'runs/s', detail: `${ms(summarize(samples))} per run` };
 }
 
@@ -153,10 +163,14 @@ export async function searchRuns200(t: Target, n: number, log: Log, api: BenchCl
   const experimentId = await searchExperiment(t, log);
   log(`search-runs, 25 of 200 runs × ${n}`);
   // As many untimed searches as timed ones: the search path compiles over its first few hundred calls.
-  const { samples } = await timeEach(n, async () => {
-    const r = await api.post<{ runs?: unknown[] }>('runs/search', { experiment_ids: [experimentId], ...SEARCH_25_OF_200 });
-    if (r.runs?.length !== 25) throw new Error(`search returned ${r.runs?.length ?? 0} runs, expected 25`);
-  }, n);
+  const { samples } = await timeEach(
+    n,
+    async () => {
+      const r = await api.post<{ runs?: unknown[] }>('runs/search', { experiment_ids: [experimentId], ...SEARCH_25_OF_200 });
+      if (r.runs?.length !== 25) throw new Error(`search returned ${r.runs?.length ?? 0} runs, expected 25`);
+    },
+    n,
+  );
   const s = summarize(samples);
   return { value: s.p50, unit: 'ms', digits: 2, detail: ms(s) };
 }

@@ -78,7 +78,9 @@ function postgresUser(): { uid: number; gid: number } | undefined {
     const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
     return { uid: id('-u'), gid: id('-g') };
   } catch {
-    throw new ConfigError('PostgreSQL cannot run as root and there is no OS user `postgres` to run it as: create that user, run the registry as another user, or set DATABASE_URL to an external PostgreSQL.');
+    throw new ConfigError(
+      'PostgreSQL cannot run as root and there is no OS user `postgres` to run it as: create that user, run the registry as another user, or set DATABASE_URL to an external PostgreSQL.',
+    );
   }
 }
 
@@ -230,9 +232,17 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
       const output = /ERROR OUTPUT:\s*([\s\S]*)$/.exec(text)?.[1] ?? text;
-      const why = output.split('\n').map((l) => l.trim()).filter((l) => l !== '').pop() ?? text;
-      const hint = isRoot && /Permission denied/i.test(why) ? '; as root, PostgreSQL runs as the OS user postgres, which must be able to enter every directory above DATA_DIR (chmod o+x)' : '';
-      throw new ConfigError(`initialising the embedded PostgreSQL on ${databaseDir} (DATA_DIR) failed: ${why.replace(/^initdb: error: /, '')}${hint}; fix that, or set DATA_DIR to another directory.`);
+      const why =
+        output
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== '')
+          .pop() ?? text;
+      const hint =
+        isRoot && /Permission denied/i.test(why) ? '; as root, PostgreSQL runs as the OS user postgres, which must be able to enter every directory above DATA_DIR (chmod o+x)' : '';
+      throw new ConfigError(
+        `initialising the embedded PostgreSQL on ${databaseDir} (DATA_DIR) failed: ${why.replace(/^initdb: error: /, '')}${hint}; fix that, or set DATA_DIR to another directory.`,
+      );
     }
   }
   const binary = await postgresBinary();
@@ -244,7 +254,8 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     try {
       server = await spawnPostgres(binary, dataDir, databaseDir, port, logger);
     } catch (err) {
-      if (!(err instanceof PortTaken) || attempt >= 3) throw err instanceof PortTaken ? new EmbeddedPostgresError(`embedded PostgreSQL found no free port${lastWords(err.message.split('\n'))}`) : err;
+      if (!(err instanceof PortTaken) || attempt >= 3)
+        throw err instanceof PortTaken ? new EmbeddedPostgresError(`embedded PostgreSQL found no free port${lastWords(err.message.split('\n'))}`) : err;
     }
   }
   const running = server;

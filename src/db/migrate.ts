@@ -51,11 +51,7 @@ interface LedgerRow {
  * (carrying over the old ledger too) is one transaction under an advisory lock. Returns the names
  * it applied. `warn` hears what does not stop the start (an edited migration file).
  */
-export async function applyMigrations(
-  databaseUrl: string,
-  log: (msg: string) => void = () => {},
-  warn: (msg: string) => void = log,
-): Promise<string[]> {
+export async function applyMigrations(databaseUrl: string, log: (msg: string) => void = () => {}, warn: (msg: string) => void = log): Promise<string[]> {
   const files = await readMigrationFiles();
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
@@ -111,9 +107,7 @@ async function readMigrationFiles(): Promise<MigrationFile[]> {
  * which Prisma refuses to build on (P3009), and so does the service.
  */
 async function appliedMigrations(client: Client): Promise<Map<string, LedgerRow>> {
-  const { rows } = await client.query<LedgerRow>(
-    'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL ORDER BY started_at',
-  );
+  const { rows } = await client.query<LedgerRow>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL ORDER BY started_at');
   const failed = rows.find((r) => r.finished_at === null);
   if (failed) {
     throw new Error(
@@ -137,15 +131,9 @@ function warnAboutEditedMigrations(files: MigrationFile[], done: Map<string, Led
 async function applyOne(client: Client, file: MigrationFile): Promise<void> {
   const id = randomUUID();
   // clock_timestamp(), not now(): now() is the transaction's start, the same for every migration.
-  await client.query(
-    'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, clock_timestamp())',
-    [id, file.checksum, file.name],
-  );
+  await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, clock_timestamp())', [id, file.checksum, file.name]);
   await client.query(file.sql);
-  await client.query(
-    'UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1',
-    [id],
-  );
+  await client.query('UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1', [id]);
 }
 
 /**

@@ -15,8 +15,7 @@ const typeParsers: CustomTypesConfig = {
 
 type SqlInput = [Prisma.Sql] | [TemplateStringsArray, ...unknown[]];
 
-const toSql = (input: SqlInput): Prisma.Sql =>
-  Array.isArray(input[0]) ? Prisma.sql(input[0] as TemplateStringsArray, ...(input.slice(1) as Prisma.Sql[])) : (input[0] as Prisma.Sql);
+const toSql = (input: SqlInput): Prisma.Sql => (Array.isArray(input[0]) ? Prisma.sql(input[0] as TemplateStringsArray, ...(input.slice(1) as Prisma.Sql[])) : (input[0] as Prisma.Sql));
 
 /**
  * Parameterised SQL run straight on the pg pool that Prisma's driver adapter shares.

@@ -77,7 +77,10 @@ export function createTokenVerifier(config: Config, jwksOptions: JwksOptions = {
       ({ payload } = typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
     } catch (err) {
       if (err instanceof KeysUnavailable) {
-        throw new RegistryError('UNAUTHENTICATED', `Cannot check the bearer token: cannot fetch the signing keys from JWT_JWKS_URL (${err.message}); try again, and if it persists the operator should check JWT_JWKS_URL.`);
+        throw new RegistryError(
+          'UNAUTHENTICATED',
+          `Cannot check the bearer token: cannot fetch the signing keys from JWT_JWKS_URL (${err.message}); try again, and if it persists the operator should check JWT_JWKS_URL.`,
+        );
       }
       throw refuse(`${reasonOf(err)}.`);
     }
@@ -189,10 +192,7 @@ export function authenticate(verifier: TokenVerifier) {
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) {
-      throw new RegistryError(
-        'UNAUTHENTICATED',
-        'Missing bearer token: send "Authorization: Bearer <JWT>" (MLflow clients: set MLFLOW_TRACKING_TOKEN).',
-      );
+      throw new RegistryError('UNAUTHENTICATED', 'Missing bearer token: send "Authorization: Bearer <JWT>" (MLflow clients: set MLFLOW_TRACKING_TOKEN).');
     }
     // Most requests carry a token seen before: answered at once, without a promise.
     const token = match[1]!;

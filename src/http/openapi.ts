@@ -143,7 +143,7 @@ export function openApiDocument(rows: readonly AnyRoute[], version: string): Rec
       title: 'Registry',
       version,
       description:
-        "An MLflow-compatible tracking server and model registry. Every operation takes a JWT bearer token; `x-required-permission` says what the caller needs. Errors are MLflow's `{\"error_code\", \"message\"}`.",
+        'An MLflow-compatible tracking server and model registry. Every operation takes a JWT bearer token; `x-required-permission` says what the caller needs. Errors are MLflow\'s `{"error_code", "message"}`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],

@@ -157,9 +157,7 @@ export async function queryAppliedMigrations(databaseUrl: string, timeoutMs: num
   try {
     await client.connect();
     // Prisma's ledger (src/db/migrate.ts): a rolled-back or unfinished row is not an applied migration.
-    const applied = await client.query<{ name: string }>(
-      'SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-    );
+    const applied = await client.query<{ name: string }>('SELECT migration_name AS name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
     return applied.rows.map((r) => r.name);
   } finally {
     // Not awaited: with a server that stopped answering, the goodbye would wait as long.

@@ -13,10 +13,7 @@ function toError(error: z.ZodError): RegistryError {
   const missing = input === undefined || input === null || (issue.code === 'too_small' && input === '');
   if (missing && issue.path.length > 0) return new RegistryError('INVALID_PARAMETER_VALUE', MISSING(name));
   const value = typeof input === 'string' ? `'${shown(input)}'` : shownJson(input);
-  return new RegistryError(
-    'INVALID_PARAMETER_VALUE',
-    `Invalid value ${value} for parameter '${name}' supplied: ${issue.message}`,
-  );
+  return new RegistryError('INVALID_PARAMETER_VALUE', `Invalid value ${value} for parameter '${name}' supplied: ${issue.message}`);
 }
 
 /** A non-string input, as JSON, cut like strings are (an array of 500,000 tags is not repeated back). */
@@ -48,8 +45,7 @@ export function parseBody<T extends z.ZodType>(schema: T, req: Request): z.outpu
 export function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.output<T> {
   const query = req.query as Record<string, unknown>;
   const body: unknown = req.body;
-  const useBody =
-    Object.keys(query).length === 0 && typeof body === 'object' && body !== null && !Array.isArray(body);
+  const useBody = Object.keys(query).length === 0 && typeof body === 'object' && body !== null && !Array.isArray(body);
   if (!useBody) refuseUnstorableText(query);
   return parseWith(schema, useBody ? body : query);
 }

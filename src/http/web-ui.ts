@@ -49,10 +49,7 @@ export function webUiRouter(distDir: string = DEFAULT_WEB_DIST): Router {
   }
 
   // Vite names every asset by its content hash, so they can be cached for good.
-  router.use(
-    '/assets',
-    express.static(path.join(distDir, 'assets'), { immutable: true, maxAge: '365d', index: false }),
-  );
+  router.use('/assets', express.static(path.join(distDir, 'assets'), { immutable: true, maxAge: '365d', index: false }));
   router.use(express.static(distDir, { index: false, maxAge: 0, setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') }));
   router.use((req: Request, res: Response, next: NextFunction) => {
     if (!isUiRequest(req) || path.extname(req.path) !== '') return next();

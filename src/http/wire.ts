@@ -14,9 +14,12 @@ const NUMBER_STRING = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
  * see two spellings of one resource. Signs, spaces, exponents and non-ASCII digits are refused.
  */
 export const decimalId = (message: string) =>
-  z
-    .union([z.number().int().nonnegative().transform(String), z.string()], { error: message })
-    .pipe(z.string().regex(/^\d{1,18}$/, message).transform((s) => BigInt(s).toString()));
+  z.union([z.number().int().nonnegative().transform(String), z.string()], { error: message }).pipe(
+    z
+      .string()
+      .regex(/^\d{1,18}$/, message)
+      .transform((s) => BigInt(s).toString()),
+  );
 
 /** A required non-empty string: empty counts as missing, as in MLflow. */
 export const requiredString = () => z.string().min(1);
@@ -25,8 +28,7 @@ const INT64_MESSAGE = 'must be an integer within ±2^53, as a number or a decima
 const isSafeInteger = (n: number) => Number.isSafeInteger(n);
 
 // Numbers pass through untransformed: a 1,000-metric log-batch validates 2,000 of these.
-export const int64 = () =>
-  z.union([z.number().int(), z.string().regex(INT_STRING).transform(Number).refine(isSafeInteger, INT64_MESSAGE)], { error: INT64_MESSAGE });
+export const int64 = () => z.union([z.number().int(), z.string().regex(INT_STRING).transform(Number).refine(isSafeInteger, INT64_MESSAGE)], { error: INT64_MESSAGE });
 
 export const double = () =>
   z.union([
@@ -35,8 +37,7 @@ export const double = () =>
     z.string().regex(NUMBER_STRING).transform(Number),
   ]);
 
-export const bool = () =>
-  z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((s) => s.toLowerCase() === 'true')]);
+export const bool = () => z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((s) => s.toLowerCase() === 'true')]);
 
 /** A string of at most `max` characters. */
 export const text = (max: number) => z.string().max(max, `must be at most ${max} characters long`);
@@ -45,12 +46,10 @@ export const text = (max: number) => z.string().max(max, `must be at most ${max}
  * A list of at most `max` items, counted before any item is checked: 500,000 tags cost one
  * comparison, not 500,000 parses.
  */
-export const list = <T extends z.ZodType>(item: T, max: number) =>
-  z.array(z.unknown()).max(max, `must have at most ${max} items`).pipe(z.array(item));
+export const list = <T extends z.ZodType>(item: T, max: number) => z.array(z.unknown()).max(max, `must have at most ${max} items`).pipe(z.array(item));
 
 /** A repeated field: a single query occurrence is promoted to a list (of at most `max` items). */
-export const repeated = <T extends z.ZodType>(item: T, max: number) =>
-  z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), list(item, max));
+export const repeated = <T extends z.ZodType>(item: T, max: number) => z.preprocess((v) => (v === undefined || Array.isArray(v) ? v : [v]), list(item, max));
 
 export const keyValue = () => z.object({ key: requiredString(), value: z.string().optional() });
 

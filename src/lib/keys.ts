@@ -17,9 +17,7 @@ function normalisedPath(key: string): string {
 
 export function validateKey(kind: 'metric' | 'param' | 'tag', key: string): void {
   if (!KEY_CHARS.test(key)) {
-    throw invalidParameter(
-      `Invalid ${kind} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
-    );
+    throw invalidParameter(`Invalid ${kind} name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`);
   }
   if (key.length > MAX_KEY_LENGTH) {
     throw invalidParameter(`${kind[0]!.toUpperCase()}${kind.slice(1)} name '${key.slice(0, 40)}…' had length ${key.length}, which exceeded length limit of ${MAX_KEY_LENGTH}`);

@@ -20,11 +20,7 @@ const NUMERIC_ATTRS = columnsByKey({ creation_time: 'e.creation_time', last_upda
 const ORDER_ATTRS = new Map([...STRING_ATTRS, ...NUMERIC_ATTRS, ['experiment_id', 'e.id']]);
 
 /** search-experiments (mlflow-api.md §4.2) as one SQL query; returns ids in result order. */
-export async function searchExperimentIds(
-  db: SqlExecutor,
-  q: SearchExperimentsQuery,
-  scope: VisibleScope,
-): Promise<{ ids: bigint[]; nextPageToken?: string }> {
+export async function searchExperimentIds(db: SqlExecutor, q: SearchExperimentsQuery, scope: VisibleScope): Promise<{ ids: bigint[]; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchExperimentsMax);
   const offset = decodePageToken(q.pageToken);
   const where = new Conditions([scopeSql(scope, Prisma.sql`e.id`)]);
@@ -43,7 +39,9 @@ export async function searchExperimentIds(
       expectNumber(c, 'attribute');
       where.add(compare(Prisma.raw(num), c.comparator, c.value, 'bigint'));
     } else {
-      throw invalidParameter(`Invalid filter: '${c.entity === 'attribute' ? c.key : `${c.entity}s.${c.key}`}' is not searchable for experiments; use name, creation_time, last_update_time or tags.<key>.`);
+      throw invalidParameter(
+        `Invalid filter: '${c.entity === 'attribute' ? c.key : `${c.entity}s.${c.key}`}' is not searchable for experiments; use name, creation_time, last_update_time or tags.<key>.`,
+      );
     }
   }
   const order: Prisma.Sql[] = parseOrderBy(q.orderBy).map((o) => {

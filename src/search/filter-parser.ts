@@ -59,8 +59,7 @@ export const FILTER_LIMITS = {
 } as const;
 
 // MLflow's wording (search_utils.py), listing the identifiers it names.
-const invalidEntity = (prefix: string) =>
-  invalidParameter(`Invalid entity type '${prefix}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']`);
+const invalidEntity = (prefix: string) => invalidParameter(`Invalid entity type '${prefix}'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']`);
 
 type Token =
   | { kind: 'ident'; entity: Entity | undefined; key: string; text: string }
@@ -205,9 +204,7 @@ const describe = (t: Token | undefined): string => {
 export function parseFilter(filter: string | undefined): Comparison[] {
   if (filter === undefined || filter.trim() === '') return [];
   if (filter.length > FILTER_LIMITS.maxLength) {
-    throw invalidParameter(
-      `Invalid filter: the filter is ${filter.length} characters long; the maximum is ${FILTER_LIMITS.maxLength} characters.`,
-    );
+    throw invalidParameter(`Invalid filter: the filter is ${filter.length} characters long; the maximum is ${FILTER_LIMITS.maxLength} characters.`);
   }
   const tokens = tokenize(filter);
   const out: Comparison[] = [];
@@ -240,7 +237,8 @@ export function parseFilter(filter: string | undefined): Comparison[] {
         list.push(v.value);
         const sep = next();
         if (sep?.kind === 'punct' && sep.value === ')') break;
-        if (!(sep?.kind === 'punct' && sep.value === ',')) throw invalidParameter(`Invalid filter '${shown(filter)}': expected ',' or ')' in the ${comparator} list, found ${describe(sep)}.`);
+        if (!(sep?.kind === 'punct' && sep.value === ','))
+          throw invalidParameter(`Invalid filter '${shown(filter)}': expected ',' or ')' in the ${comparator} list, found ${describe(sep)}.`);
       }
       value = list;
     } else {
@@ -249,9 +247,7 @@ export function parseFilter(filter: string | undefined): Comparison[] {
       else throw invalidParameter(`Invalid filter '${shown(filter)}': expected a number or a quoted string after ${comparator}, found ${describe(v)}.`);
     }
     if (out.length === FILTER_LIMITS.maxComparisons) {
-      throw invalidParameter(
-        `Invalid filter: it has more than ${FILTER_LIMITS.maxComparisons} comparisons; at most ${FILTER_LIMITS.maxComparisons} may be joined by AND in one filter.`,
-      );
+      throw invalidParameter(`Invalid filter: it has more than ${FILTER_LIMITS.maxComparisons} comparisons; at most ${FILTER_LIMITS.maxComparisons} may be joined by AND in one filter.`);
     }
     out.push({ entity: ident.entity ?? 'attribute', key: ident.key, comparator, value });
     const joiner = next();

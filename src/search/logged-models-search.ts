@@ -40,9 +40,7 @@ const NUMERIC_ATTRS = columnsByKey({
 function onDatasets(datasets: DatasetFilter[]): Prisma.Sql {
   if (datasets.length === 0) return Prisma.empty;
   const each = datasets.map((d) =>
-    d.dataset_digest === undefined
-      ? Prisma.sql`x.dataset_name = ${d.dataset_name}`
-      : Prisma.sql`(x.dataset_name = ${d.dataset_name} AND x.dataset_digest = ${d.dataset_digest})`,
+    d.dataset_digest === undefined ? Prisma.sql`x.dataset_name = ${d.dataset_name}` : Prisma.sql`(x.dataset_name = ${d.dataset_name} AND x.dataset_digest = ${d.dataset_digest})`,
   );
   return Prisma.sql`AND (${Prisma.join(each, ' OR ')})`;
 }
@@ -53,19 +51,11 @@ function onDatasets(datasets: DatasetFilter[]): Prisma.Sql {
  * passes it, and ordering by a metric uses the model's latest point (by timestamp, then step),
  * models without one last.
  */
-export async function searchLoggedModelIds(
-  db: SqlExecutor,
-  q: SearchLoggedModelsQuery,
-  scope: VisibleScope,
-): Promise<{ ids: string[]; nextPageToken?: string }> {
+export async function searchLoggedModelIds(db: SqlExecutor, q: SearchLoggedModelsQuery, scope: VisibleScope): Promise<{ ids: string[]; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchLoggedModelsMax);
   const offset = decodePageToken(q.pageToken);
   const experimentIds = q.experimentIds.map(parseExperimentId);
-  const where = new Conditions([
-    Prisma.sql`lm.lifecycle_stage = 'active'`,
-    Prisma.sql`lm.experiment_id = ANY(${experimentIds}::bigint[])`,
-    scopeSql(scope, Prisma.sql`lm.experiment_id`),
-  ]);
+  const where = new Conditions([Prisma.sql`lm.lifecycle_stage = 'active'`, Prisma.sql`lm.experiment_id = ANY(${experimentIds}::bigint[])`, scopeSql(scope, Prisma.sql`lm.experiment_id`)]);
   let metricFilters = 0;
   for (const c of parseFilter(q.filter)) {
     const str = c.entity === 'attribute' ? STRING_ATTRS.get(c.key) : undefined;

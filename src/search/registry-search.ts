@@ -38,11 +38,7 @@ function withoutPrompts(conditions: Comparison[]): { conditions: Comparison[]; e
 }
 
 /** search-registered-models (mlflow-api.md §4.3): name and tags; name ASC always breaks ties. */
-export async function searchRegisteredModelIds(
-  db: SqlExecutor,
-  q: RegistrySearchQuery,
-  scope: VisibleScope,
-): Promise<{ ids: bigint[]; nextPageToken?: string }> {
+export async function searchRegisteredModelIds(db: SqlExecutor, q: RegistrySearchQuery, scope: VisibleScope): Promise<{ ids: bigint[]; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchRegisteredModelsMax);
   const offset = decodePageToken(q.pageToken);
   const where = new Conditions([scopeSql(scope, Prisma.sql`rm.id`)]);

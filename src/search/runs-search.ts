@@ -34,8 +34,7 @@ const NUMERIC_ATTRS = columnsByKey({
   created: 'r.start_time',
   Created: 'r.start_time',
 });
-const invalidAttribute = (key: string) =>
-  invalidParameter(`Invalid attribute key '${key}' specified. Valid keys are ${keyList([...STRING_ATTRS.keys(), ...NUMERIC_ATTRS.keys()])}.`);
+const invalidAttribute = (key: string) => invalidParameter(`Invalid attribute key '${key}' specified. Valid keys are ${keyList([...STRING_ATTRS.keys(), ...NUMERIC_ATTRS.keys()])}.`);
 
 const KEYED_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'run_tags' } as const;
 type KeyedEntity = keyof typeof KEYED_TABLES;
@@ -127,8 +126,7 @@ export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: nu
   const experimentIds = q.experimentIds.map(parseExperimentId);
   // One experiment (the usual case) as `=`: `= ANY(...)` would keep PostgreSQL from reading the
   // (experiment_id, lifecycle_stage, start_time, id) index in order.
-  const inExperiments =
-    experimentIds.length === 1 ? Prisma.sql`r.experiment_id = ${experimentIds[0]}` : Prisma.sql`r.experiment_id = ANY(${experimentIds}::bigint[])`;
+  const inExperiments = experimentIds.length === 1 ? Prisma.sql`r.experiment_id = ${experimentIds[0]}` : Prisma.sql`r.experiment_id = ANY(${experimentIds}::bigint[])`;
   const where = new Conditions([inExperiments, scopeSql(scope, Prisma.sql`r.experiment_id`)]);
   if (q.runViewType === 'ACTIVE_ONLY') where.add(Prisma.sql`r.lifecycle_stage = 'active'`);
   if (q.runViewType === 'DELETED_ONLY') where.add(Prisma.sql`r.lifecycle_stage = 'deleted'`);
@@ -143,11 +141,7 @@ export function runSearchSql(q: SearchRunsQuery, scope: VisibleScope, offset: nu
 }
 
 /** search-runs as one SQL query; returns run ids in result order. */
-export async function searchRunIds(
-  db: SqlExecutor,
-  q: SearchRunsQuery,
-  scope: VisibleScope,
-): Promise<{ ids: string[]; nextPageToken?: string }> {
+export async function searchRunIds(db: SqlExecutor, q: SearchRunsQuery, scope: VisibleScope): Promise<{ ids: string[]; nextPageToken?: string }> {
   const offset = decodePageToken(q.pageToken);
   const rows = await db.query<{ id: string }>(runSearchSql(q, scope, offset));
   return idPage(rows, offset, q.maxResults, (r) => r.id);

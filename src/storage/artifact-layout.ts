@@ -10,9 +10,7 @@
  * resource, so a model version may never point at it.
  */
 export type KeyOwner =
-  | { kind: 'run'; experimentId: string; runId: string }
-  | { kind: 'logged-model'; experimentId: string; modelId: string }
-  | { kind: 'model-upload'; registeredModelId: string };
+  { kind: 'run'; experimentId: string; runId: string } | { kind: 'logged-model'; experimentId: string; modelId: string } | { kind: 'model-upload'; registeredModelId: string };
 
 const RUN = /^(0|[1-9]\d{0,17})\/([0-9a-f]{32})\/artifacts(?:\/|$)/;
 const LOGGED_MODEL = /^(0|[1-9]\d{0,17})\/models\/(m-[0-9a-f]{32})\/artifacts(?:\/|$)/;

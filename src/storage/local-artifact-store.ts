@@ -122,10 +122,7 @@ export class LocalArtifactStore implements ArtifactStore {
     const code = (err as NodeJS.ErrnoException).code;
     // A file where a directory is needed (or the reverse): S3 allows both, a filesystem does not.
     if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY') {
-      return new RegistryError(
-        'INVALID_PARAMETER_VALUE',
-        `Cannot write artifact '${key}': a file and a directory would have the same path.`,
-      );
+      return new RegistryError('INVALID_PARAMETER_VALUE', `Cannot write artifact '${key}': a file and a directory would have the same path.`);
     }
     return storeUnavailable('writing', key, err);
   }
@@ -185,7 +182,14 @@ export class LocalArtifactStore implements ArtifactStore {
     for (let i = 0; i < entries.length; i += STAT_BATCH) {
       const batch = entries.slice(i, i + STAT_BATCH);
       const sizes = await Promise.all(
-        batch.map((d) => (d.isFile() ? fs.stat(path.join(d.parentPath, d.name)).then((s) => s.size, () => undefined) : Promise.resolve(undefined))),
+        batch.map((d) =>
+          d.isFile()
+            ? fs.stat(path.join(d.parentPath, d.name)).then(
+                (s) => s.size,
+                () => undefined,
+              )
+            : Promise.resolve(undefined),
+        ),
       );
       batch.forEach((d, j) => {
         if (d.isDirectory()) out.push({ name: d.name, isDir: true });
@@ -204,9 +208,7 @@ export class LocalArtifactStore implements ArtifactStore {
       if (MISSING.has((err as NodeJS.ErrnoException).code ?? '')) return [];
       throw storeUnavailable('listing', dir, err);
     }
-    return entries
-      .filter((d) => (d.isFile() || d.isDirectory()) && !d.name.startsWith(TEMP_NAME_PREFIX))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return entries.filter((d) => (d.isFile() || d.isDirectory()) && !d.name.startsWith(TEMP_NAME_PREFIX)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async *walk(dir: string): AsyncIterable<ArtifactFile> {

@@ -5,16 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import * as Minio from 'minio';
 import { RegistryError } from '../errors';
 import { TEMP_NAME_PREFIX } from './artifact-key';
-import type {
-  ArtifactEntry,
-  ArtifactFile,
-  ArtifactStat,
-  ArtifactStore,
-  ByteRange,
-  MultipartUploads,
-  PresignedPart,
-  PutOptions,
-} from './artifact-store';
+import type { ArtifactEntry, ArtifactFile, ArtifactStat, ArtifactStore, ByteRange, MultipartUploads, PresignedPart, PutOptions } from './artifact-store';
 import { artifactNotFound, storeUnavailable } from './store-errors';
 import { exactLength, fixedSizeParts, UploadWatch } from './streams';
 
@@ -123,13 +114,7 @@ export class S3ArtifactStore implements ArtifactStore {
     await this.send('PUT', url, headers, body, size, watch);
   }
 
-  private async putInParts(
-    key: string,
-    body: Readable,
-    partSize: number,
-    contentType: string | undefined,
-    watch: UploadWatch,
-  ): Promise<{ size: number }> {
+  private async putInParts(key: string, body: Readable, partSize: number, contentType: string | undefined, watch: UploadWatch): Promise<{ size: number }> {
     const parts = fixedSizeParts(body, partSize)[Symbol.asyncIterator]();
     const first = await parts.next();
     const second = first.done ? first : await parts.next();
@@ -176,14 +161,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   /** Sends one request to a presigned URL; resolves on 2xx, rejects with the S3 error code otherwise. */
-  private send(
-    method: string,
-    url: string,
-    headers: http.OutgoingHttpHeaders,
-    body: Readable | Buffer,
-    size: number,
-    watch: UploadWatch,
-  ): Promise<http.IncomingMessage> {
+  private send(method: string, url: string, headers: http.OutgoingHttpHeaders, body: Readable | Buffer, size: number, watch: UploadWatch): Promise<http.IncomingMessage> {
     const transport = url.startsWith('https:') ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
@@ -231,9 +209,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
     try {
-      return range
-        ? await this.client.getPartialObject(this.bucket, key, range.start, range.end - range.start + 1)
-        : await this.client.getObject(this.bucket, key);
+      return range ? await this.client.getPartialObject(this.bucket, key, range.start, range.end - range.start + 1) : await this.client.getObject(this.bucket, key);
     } catch (err) {
       if (NOT_FOUND_CODES.has((err as { code?: string }).code ?? '')) throw artifactNotFound(key);
       throw storeUnavailable('reading', key, err);

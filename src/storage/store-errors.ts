@@ -10,11 +10,7 @@ export function storeUnavailable(operation: string, key: string, err: unknown): 
   const e = err as { code?: unknown; message?: unknown } | undefined;
   const reason = typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message : String(err);
   const what = key === '' ? operation : `${operation} of '${key}'`;
-  return new RegistryError(
-    'TEMPORARILY_UNAVAILABLE',
-    `Artifact storage is unavailable: ${what} failed (${reason}); retry shortly.`,
-    { cause: err },
-  );
+  return new RegistryError('TEMPORARILY_UNAVAILABLE', `Artifact storage is unavailable: ${what} failed (${reason}); retry shortly.`, { cause: err });
 }
 
 export function artifactNotFound(key: string): RegistryError {

@@ -48,8 +48,7 @@ function multipartOperations(store: Store) {
     const stored = await fs.promises.readFile(path.join(dir, 'key'), 'utf8').catch(() => undefined);
     return stored === key ? dir : undefined;
   };
-  const noSuchUpload = (ctx: Ctx) =>
-    fail(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+  const noSuchUpload = (ctx: Ctx) => fail(ctx, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
 
   return async (ctx: Ctx, next: Next): Promise<void> => {
     const [, rawBucket = '', ...rest] = ctx.path.split('/');
@@ -97,7 +96,10 @@ function multipartOperations(store: Store) {
       // ListParts
       const dir = await uploadOf(bucket, key, uploadId);
       if (!dir) return noSuchUpload(ctx);
-      const numbers = (await fs.promises.readdir(dir)).filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
+      const numbers = (await fs.promises.readdir(dir))
+        .filter((f) => /^\d+$/.test(f))
+        .map(Number)
+        .sort((a, b) => a - b);
       const parts = [];
       for (const n of numbers) {
         const stat = await fs.promises.stat(path.join(dir, String(n)));

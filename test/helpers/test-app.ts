@@ -70,10 +70,26 @@ export async function startTestApp(
     const h = bearer(token);
     return {
       token,
-      get: (path, query) => http.get(path).query(query ?? {}).set(h),
-      post: (path, body) => http.post(path).set(h).send(body ?? {}),
-      patch: (path, body) => http.patch(path).set(h).send(body ?? {}),
-      delete: (path, body) => http.delete(path).set(h).send(body ?? {}),
+      get: (path, query) =>
+        http
+          .get(path)
+          .query(query ?? {})
+          .set(h),
+      post: (path, body) =>
+        http
+          .post(path)
+          .set(h)
+          .send(body ?? {}),
+      patch: (path, body) =>
+        http
+          .patch(path)
+          .set(h)
+          .send(body ?? {}),
+      delete: (path, body) =>
+        http
+          .delete(path)
+          .set(h)
+          .send(body ?? {}),
     };
   };
   return {

@@ -32,23 +32,13 @@ describe('service basics', () => {
   });
 
   it('refuses POST without application/json', async () => {
-    const res = await t.http
-      .post('/api/2.0/mlflow/experiments/create')
-      .set('Authorization', `Bearer ${t.as().token}`)
-      .set('Content-Type', 'text/plain')
-      .send('name=x')
-      .expect(400);
+    const res = await t.http.post('/api/2.0/mlflow/experiments/create').set('Authorization', `Bearer ${t.as().token}`).set('Content-Type', 'text/plain').send('name=x').expect(400);
     expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect(res.body.message).toContain('Content-Type must be one of [application/json]');
   });
 
   it('answers malformed JSON with a 400, not a 500', async () => {
-    const res = await t.http
-      .post('/api/2.0/mlflow/experiments/create')
-      .set('Authorization', `Bearer ${t.as().token}`)
-      .set('Content-Type', 'application/json')
-      .send('{"name": ')
-      .expect(400);
+    const res = await t.http.post('/api/2.0/mlflow/experiments/create').set('Authorization', `Bearer ${t.as().token}`).set('Content-Type', 'application/json').send('{"name": ').expect(400);
     expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 });

@@ -74,7 +74,11 @@ describe('artifact proxy path safety and permissions', () => {
   it('answers 404 for an unknown experiment or run', async () => {
     const exp = await t.http.put(`${PROXY}/artifacts/999999/${run.runId}/artifacts/x`).set(alice()).send('x').expect(404);
     expect(exp.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
-    const r = await t.http.put(`${PROXY}/artifacts/${run.experimentId}/${'0'.repeat(32)}/artifacts/x`).set(alice()).send('x').expect(404);
+    const r = await t.http
+      .put(`${PROXY}/artifacts/${run.experimentId}/${'0'.repeat(32)}/artifacts/x`)
+      .set(alice())
+      .send('x')
+      .expect(404);
     expect(r.body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
@@ -104,7 +108,11 @@ describe('artifact proxy with DEFAULT_PERMISSION=NO_PERMISSIONS', () => {
   beforeAll(async () => {
     t = await startTestApp({ DEFAULT_PERMISSION: 'NO_PERMISSIONS' });
     run = await createRun(t, 'alice');
-    await t.http.put(`${PROXY}/artifacts/${run.root}/secret.txt`).set(bearer(t.as('alice').token)).send('secret').expect(200);
+    await t.http
+      .put(`${PROXY}/artifacts/${run.root}/secret.txt`)
+      .set(bearer(t.as('alice').token))
+      .send('secret')
+      .expect(200);
   });
   afterAll(async () => {
     await t.close();

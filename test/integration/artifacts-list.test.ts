@@ -66,7 +66,14 @@ describe.each([
   });
 
   it('answers 404 for an unknown run and 400 for a traversing path or a bad page token', async () => {
-    expect((await t.as('alice').get(LIST, { run_id: 'f'.repeat(32) }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(
+      (
+        await t
+          .as('alice')
+          .get(LIST, { run_id: 'f'.repeat(32) })
+          .expect(404)
+      ).body.error_code,
+    ).toBe('RESOURCE_DOES_NOT_EXIST');
     expect((await t.as('alice').get(LIST, { run_id: run.runId, path: '../../' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect((await t.as('alice').get(LIST, { run_id: run.runId, page_token: '!!' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
   });

@@ -61,7 +61,11 @@ describe('multipart upload through the proxy on the S3 store', () => {
   });
 
   it('needs EDIT on the experiment', async () => {
-    const res = await t.http.post(`${PROXY}/mpu/create/${run.root}`).set(bearer(t.as('bob').token)).send({ path: 'x', num_parts: 1 }).expect(403);
+    const res = await t.http
+      .post(`${PROXY}/mpu/create/${run.root}`)
+      .set(bearer(t.as('bob').token))
+      .send({ path: 'x', num_parts: 1 })
+      .expect(403);
     expect(res.body.error_code).toBe('PERMISSION_DENIED');
   });
 });
@@ -146,7 +150,11 @@ describe('multipart upload through the proxy on the local store', () => {
     ['complete', { path: 'big.bin', upload_id: 'u', parts: [{ part_number: 1, etag: 'e' }] }],
     ['abort', { path: 'big.bin', upload_id: 'u' }],
   ])('answers mpu/%s with 501 NOT_IMPLEMENTED and the text the MLflow client falls back on', async (step, body) => {
-    const res = await t.http.post(`${PROXY}/mpu/${step}/${run.root}`).set(bearer(t.as('alice').token)).send(body).expect(501);
+    const res = await t.http
+      .post(`${PROXY}/mpu/${step}/${run.root}`)
+      .set(bearer(t.as('alice').token))
+      .send(body)
+      .expect(501);
     expect(res.body.error_code).toBe('NOT_IMPLEMENTED');
     expect(res.body.message.startsWith(NOT_SUPPORTED)).toBe(true);
   });

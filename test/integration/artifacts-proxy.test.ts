@@ -20,8 +20,7 @@ describe.each([
     await t.close();
   });
 
-  const put = (path: string, body: string | Buffer, type = 'application/octet-stream') =>
-    t.http.put(`${PROXY}/artifacts/${path}`).set(alice).set('Content-Type', type).send(body);
+  const put = (path: string, body: string | Buffer, type = 'application/octet-stream') => t.http.put(`${PROXY}/artifacts/${path}`).set(alice).set('Content-Type', type).send(body);
   const stored = async (key: string) => textOf(await t.container.artifactStore.get(key));
 
   it('uses the store the configuration names', () => {
@@ -92,7 +91,11 @@ describe.each([
   it('lists a directory with basenames, is_dir, and file_size for files only', async () => {
     await put(`${run.root}/listing/model/MLmodel`, 'flavors: {}').expect(200);
     await put(`${run.root}/listing/metrics.csv`, 'a,b\n').expect(200);
-    const res = await t.http.get(`${PROXY}/artifacts`).query({ path: `${run.root}/listing` }).set(alice).expect(200);
+    const res = await t.http
+      .get(`${PROXY}/artifacts`)
+      .query({ path: `${run.root}/listing` })
+      .set(alice)
+      .expect(200);
     expect(res.body).toEqual({
       files: [
         { path: 'metrics.csv', is_dir: false, file_size: 4 },
@@ -102,9 +105,17 @@ describe.each([
   });
 
   it('lists a file path or a missing directory as {} (what MLflow answers)', async () => {
-    const file = await t.http.get(`${PROXY}/artifacts`).query({ path: `${run.root}/listing/metrics.csv` }).set(alice).expect(200);
+    const file = await t.http
+      .get(`${PROXY}/artifacts`)
+      .query({ path: `${run.root}/listing/metrics.csv` })
+      .set(alice)
+      .expect(200);
     expect(file.body).toEqual({});
-    const missing = await t.http.get(`${PROXY}/artifacts`).query({ path: `${run.root}/nothing-here` }).set(alice).expect(200);
+    const missing = await t.http
+      .get(`${PROXY}/artifacts`)
+      .query({ path: `${run.root}/nothing-here` })
+      .set(alice)
+      .expect(200);
     expect(missing.body).toEqual({});
   });
 
@@ -115,7 +126,11 @@ describe.each([
     expect((await t.http.delete(`${PROXY}/artifacts/${run.root}/gone`).set(alice).expect(200)).body).toEqual({});
     expect(await t.container.artifactStore.stat(`${run.root}/gone/sub/b.txt`)).toBeUndefined();
     expect(await stored(`${run.root}/gone-sibling.txt`)).toBe('stays');
-    const res = await t.http.get(`${PROXY}/artifacts`).query({ path: `${run.root}/gone` }).set(alice).expect(200);
+    const res = await t.http
+      .get(`${PROXY}/artifacts`)
+      .query({ path: `${run.root}/gone` })
+      .set(alice)
+      .expect(200);
     expect(res.body).toEqual({});
   });
 
@@ -138,4 +153,3 @@ describe.each([
     expect(await t.container.artifactStore.stat(`${run.root}/anon.txt`)).toBeUndefined();
   });
 });
-

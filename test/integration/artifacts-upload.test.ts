@@ -30,13 +30,7 @@ describe.each([
   }
 
   it('stores a file sent before its path field (curl -F file=@model.onnx -F path=model/)', async () => {
-    const res = await t.http
-      .post(UPLOAD)
-      .query({ run_id: run.runId })
-      .set(alice)
-      .attach('file', Buffer.from('onnx bytes'), 'model.onnx')
-      .field('path', 'model/')
-      .expect(200);
+    const res = await t.http.post(UPLOAD).query({ run_id: run.runId }).set(alice).attach('file', Buffer.from('onnx bytes'), 'model.onnx').field('path', 'model/').expect(200);
     expect(res.body).toEqual({ files: [{ path: 'model/model.onnx', is_dir: false, file_size: 10 }] });
     expect(await stored(`${run.root}/model/model.onnx`)).toBe('onnx bytes');
     expect(await keysUnder('')).not.toEqual(expect.arrayContaining([expect.stringContaining('.registry-upload-')]));
@@ -61,7 +55,12 @@ describe.each([
   it('stores at the run root without a path, and anywhere the caller may write with a store path', async () => {
     await t.http.post(UPLOAD).query({ run_id: run.runId }).set(alice).attach('file', Buffer.from('r'), 'root.txt').expect(200);
     expect(await stored(`${run.root}/root.txt`)).toBe('r');
-    const res = await t.http.post(UPLOAD).query({ path: `${run.root}/direct` }).set(alice).attach('file', Buffer.from('d'), 'd.txt').expect(200);
+    const res = await t.http
+      .post(UPLOAD)
+      .query({ path: `${run.root}/direct` })
+      .set(alice)
+      .attach('file', Buffer.from('d'), 'd.txt')
+      .expect(200);
     expect(res.body.files).toEqual([{ path: `${run.root}/direct/d.txt`, is_dir: false, file_size: 1 }]);
   });
 
@@ -106,7 +105,12 @@ describe.each([
   });
 
   it('refuses users without EDIT before reading the body', async () => {
-    const res = await t.http.post(UPLOAD).query({ run_id: run.runId }).set(bearer(t.as('bob').token)).attach('file', Buffer.from('x'), 'bob.txt').expect(403);
+    const res = await t.http
+      .post(UPLOAD)
+      .query({ run_id: run.runId })
+      .set(bearer(t.as('bob').token))
+      .attach('file', Buffer.from('x'), 'bob.txt')
+      .expect(403);
     expect(res.body.error_code).toBe('PERMISSION_DENIED');
     expect(await t.container.artifactStore.stat(`${run.root}/bob.txt`)).toBeUndefined();
   });

@@ -62,17 +62,14 @@ describe('audit trail of the registry', () => {
   it('filters by version and pages with max_results and page_token', async () => {
     const { renamed } = await story();
     const v1 = await t.as('alice').get(AUDIT, { name: renamed, version: '1' }).expect(200);
-    expect(v1.body.events.map((e: ApiEvent) => e.action)).toEqual([
-      'delete_model_version',
-      'archive_existing_version',
-      'transition_stage',
-      'transition_stage',
-      'create_model_version',
-    ]);
+    expect(v1.body.events.map((e: ApiEvent) => e.action)).toEqual(['delete_model_version', 'archive_existing_version', 'transition_stage', 'transition_stage', 'create_model_version']);
     const all: ApiEvent[] = [];
     let token: string | undefined;
     do {
-      const page = await t.as('alice').get(AUDIT, { name: renamed, max_results: 3, ...(token ? { page_token: token } : {}) }).expect(200);
+      const page = await t
+        .as('alice')
+        .get(AUDIT, { name: renamed, max_results: 3, ...(token ? { page_token: token } : {}) })
+        .expect(200);
       expect(page.body.events.length).toBeLessThanOrEqual(3);
       all.push(...page.body.events);
       token = page.body.next_page_token;
@@ -136,10 +133,7 @@ describe('audit trail of the registry', () => {
 
   it("lists an experiment's events to callers with READ on it", async () => {
     const run = await createRun(t, 'alice');
-    await t.container.audit.record(
-      { subject: 'alice', groups: [], isAdmin: false },
-      [{ action: 'delete_experiment', resourceType: 'experiment', experimentId: BigInt(run.experimentId) }],
-    );
+    await t.container.audit.record({ subject: 'alice', groups: [], isAdmin: false }, [{ action: 'delete_experiment', resourceType: 'experiment', experimentId: BigInt(run.experimentId) }]);
     const res = await t.as('alice').get(AUDIT, { experiment_id: run.experimentId }).expect(200);
     expect(res.body.events).toEqual([expect.objectContaining({ action: 'delete_experiment', experiment_id: run.experimentId })]);
     await t.container.prisma.permissionGrant.create({

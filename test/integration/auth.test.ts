@@ -43,7 +43,10 @@ describe('JWT authentication (HS256 configuration)', () => {
     ['the wrong issuer', `Bearer ${sign({}, { issuer: 'evil' })}`],
     ['the wrong audience', `Bearer ${sign({}, { audience: 'other' })}`],
     ['no sub', `Bearer ${jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', issuer: TEST_ISSUER, audience: TEST_AUDIENCE, expiresIn: '1h' })}`],
-    ['an RS256 token on an HS256 server', `Bearer ${jwt.sign({}, pem(rsa.privateKey, 'pkcs8'), { algorithm: 'RS256', issuer: TEST_ISSUER, audience: TEST_AUDIENCE, subject: 'alice', expiresIn: '1h' })}`],
+    [
+      'an RS256 token on an HS256 server',
+      `Bearer ${jwt.sign({}, pem(rsa.privateKey, 'pkcs8'), { algorithm: 'RS256', issuer: TEST_ISSUER, audience: TEST_AUDIENCE, subject: 'alice', expiresIn: '1h' })}`,
+    ],
     ['no exp', `Bearer ${jwt.sign({}, TEST_JWT_SECRET, { algorithm: 'HS256', issuer: TEST_ISSUER, audience: TEST_AUDIENCE, subject: 'alice' })}`],
     ['a lifetime over JWT_MAX_TTL', `Bearer ${sign({}, { expiresIn: '31d' })}`],
     ['a NUL in sub', `Bearer ${sign({}, { subject: 'ali\u0000ce' })}`],
@@ -63,7 +66,10 @@ describe('JWT authentication (HS256 configuration)', () => {
 
   it('refuses a NUL or a lone surrogate in sub before it reaches the database', async () => {
     for (const subject of ['ali\u0000ce', '\udc00alice']) {
-      const res = await t.http.post('/api/2.0/mlflow/experiments/create').set('Authorization', `Bearer ${sign({}, { subject })}`).send({ name: `bad-sub-${subject.length}` });
+      const res = await t.http
+        .post('/api/2.0/mlflow/experiments/create')
+        .set('Authorization', `Bearer ${sign({}, { subject })}`)
+        .send({ name: `bad-sub-${subject.length}` });
       expect(res.status).toBe(401);
       expect(res.body.message).toMatch(/'sub' claim contains control characters or invalid Unicode/);
     }
@@ -140,16 +146,34 @@ describe('JWT authentication (JWT_ALLOW_NO_EXPIRY, JWT_MAX_TTL, ADMIN_ROLE)', ()
 
   it('accepts a token without exp, and refuses one living longer than the cap, naming it', async () => {
     await t.http.get(PATH).set('Authorization', token('alice', {})).expect(200);
-    await t.http.get(PATH).set('Authorization', token('alice', {}, '1h')).expect(200);
-    const res = await t.http.get(PATH).set('Authorization', token('alice', {}, '2h')).expect(401);
+    await t.http
+      .get(PATH)
+      .set('Authorization', token('alice', {}, '1h'))
+      .expect(200);
+    const res = await t.http
+      .get(PATH)
+      .set('Authorization', token('alice', {}, '2h'))
+      .expect(401);
     expect(res.body).toEqual({ error_code: 'UNAUTHENTICATED', message: expect.stringMatching(/JWT_MAX_TTL \(1h\)/) });
   });
 
   it('makes admins of the roles holding ADMIN_ROLE, and no longer of roles:["admin"]', async () => {
-    const { body } = await t.http.post('/api/2.0/mlflow/experiments/create').set('Authorization', token('owner', {}, '1h')).send({ name: 'role-check' }).expect(200);
+    const { body } = await t.http
+      .post('/api/2.0/mlflow/experiments/create')
+      .set('Authorization', token('owner', {}, '1h'))
+      .send({ name: 'role-check' })
+      .expect(200);
     const id = { experiment_id: body.experiment_id };
-    await t.http.post('/api/2.0/mlflow/experiments/delete').set('Authorization', token('pretender', { roles: ['admin'] }, '1h')).send(id).expect(403);
-    await t.http.post('/api/2.0/mlflow/experiments/delete').set('Authorization', token('boss', { roles: ['registry-admin'] }, '1h')).send(id).expect(200);
+    await t.http
+      .post('/api/2.0/mlflow/experiments/delete')
+      .set('Authorization', token('pretender', { roles: ['admin'] }, '1h'))
+      .send(id)
+      .expect(403);
+    await t.http
+      .post('/api/2.0/mlflow/experiments/delete')
+      .set('Authorization', token('boss', { roles: ['registry-admin'] }, '1h'))
+      .send(id)
+      .expect(200);
   });
 });
 
@@ -178,12 +202,21 @@ describe('JWT authentication (JWT_JWKS_URL)', () => {
 
   it('accepts tokens signed by a key of the set, chosen by kid, with the admin role claim', async () => {
     jwks.serve([key.jwk]);
-    await t.http.get(PATH).set('Authorization', `Bearer ${await providerToken(key, 'alice')}`).expect(200);
+    await t.http
+      .get(PATH)
+      .set('Authorization', `Bearer ${await providerToken(key, 'alice')}`)
+      .expect(200);
     const owner = `Bearer ${await providerToken(key, 'owner')}`;
     const { body } = await t.http.post('/api/2.0/mlflow/experiments/create').set('Authorization', owner).send({ name: 'jwks-check' }).expect(200);
     const admin = `Bearer ${await providerToken(key, 'boss', { roles: ['admin'] })}`;
     await t.http.post('/api/2.0/mlflow/experiments/delete').set('Authorization', admin).send({ experiment_id: body.experiment_id }).expect(200);
-    await t.http.get(PATH).set('Authorization', `Bearer ${await providerToken(key, 'alice', {}, 'other-app')}`).expect(401);
-    await t.http.get(PATH).set('Authorization', `Bearer ${tokenFor('alice')}`).expect(401);
+    await t.http
+      .get(PATH)
+      .set('Authorization', `Bearer ${await providerToken(key, 'alice', {}, 'other-app')}`)
+      .expect(401);
+    await t.http
+      .get(PATH)
+      .set('Authorization', `Bearer ${tokenFor('alice')}`)
+      .expect(401);
   });
 });

@@ -131,7 +131,9 @@ describe('transient failures: 503 with Retry-After', () => {
     const slow = clients(tdb.url, '-c statement_timeout=50', 1);
     const locker = new Pool({ connectionString: tdb.url, max: 1 });
     try {
-      expect(await outcome(() => slow.sql.query`SELECT pg_sleep(2)`)).toEqual(unavailable(/did not answer in time \(57014: canceling statement due to statement timeout; the limit is DATABASE_STATEMENT_TIMEOUT_MS\)/));
+      expect(await outcome(() => slow.sql.query`SELECT pg_sleep(2)`)).toEqual(
+        unavailable(/did not answer in time \(57014: canceling statement due to statement timeout; the limit is DATABASE_STATEMENT_TIMEOUT_MS\)/),
+      );
       expect(await outcome(() => slow.prisma.$queryRaw`SELECT pg_sleep(2)`)).toEqual(unavailable(/57014/));
       // A model query that waits for a lock past the timeout.
       const held = await locker.connect();

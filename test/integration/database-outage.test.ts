@@ -55,16 +55,26 @@ describe('PostgreSQL going away during a stream of log-batches', () => {
 
   beforeAll(async () => {
     let target = { host: '127.0.0.1', port: 5432 };
-    proxy = new FlakyProxy({ get host() { return target.host; }, get port() { return target.port; } });
-    const port = await proxy.listen();
-    t = await startTestApp({ REGISTERED_MODEL_CACHE_SIZE: '0' }, {
-      connectVia: (url) => {
-        const u = new URL(url);
-        target = { host: u.hostname, port: Number(u.port || 5432) };
-        u.host = `127.0.0.1:${port}`;
-        return u.toString();
+    proxy = new FlakyProxy({
+      get host() {
+        return target.host;
+      },
+      get port() {
+        return target.port;
       },
     });
+    const port = await proxy.listen();
+    t = await startTestApp(
+      { REGISTERED_MODEL_CACHE_SIZE: '0' },
+      {
+        connectVia: (url) => {
+          const u = new URL(url);
+          target = { host: u.hostname, port: Number(u.port || 5432) };
+          u.host = `127.0.0.1:${port}`;
+          return u.toString();
+        },
+      },
+    );
     api = t.as();
   });
   afterAll(async () => {

@@ -4,8 +4,16 @@ let t: TestApp;
 const E = '/api/2.0/mlflow/experiments';
 beforeAll(async () => {
   t = await startTestApp();
-  for (const [name, team] of [['s-alpha', 'fraud'], ['s-beta', 'churn'], ['s-gamma', 'fraud'], ['other', 'fraud']] as const) {
-    await t.as().post(`${E}/create`, { name, tags: [{ key: 'team', value: team }] }).expect(200);
+  for (const [name, team] of [
+    ['s-alpha', 'fraud'],
+    ['s-beta', 'churn'],
+    ['s-gamma', 'fraud'],
+    ['other', 'fraud'],
+  ] as const) {
+    await t
+      .as()
+      .post(`${E}/create`, { name, tags: [{ key: 'team', value: team }] })
+      .expect(200);
   }
 });
 afterAll(async () => {
@@ -16,7 +24,10 @@ const names = (body: { experiments?: Array<{ name: string }> }) => (body.experim
 
 describe('experiments/search', () => {
   it('filters by name LIKE and tag, in the requested order, over POST and GET', async () => {
-    const post = await t.as().post(`${E}/search`, { filter: "name LIKE 's-%' AND tags.team = 'fraud'", order_by: ['name DESC'] }).expect(200);
+    const post = await t
+      .as()
+      .post(`${E}/search`, { filter: "name LIKE 's-%' AND tags.team = 'fraud'", order_by: ['name DESC'] })
+      .expect(200);
     expect(names(post.body)).toEqual(['s-gamma', 's-alpha']);
     const get = await t.as().get(`${E}/search`, { filter: "name ILIKE 'S-%'", order_by: 'name ASC', max_results: '2' }).expect(200);
     expect(names(get.body)).toEqual(['s-alpha', 's-beta']);
@@ -39,7 +50,7 @@ describe('experiments/search', () => {
 
   it.each([
     [{ filter: 'name = ' }, 'expected a number or a quoted string'],
-    [{ filter: "metrics.x > 1" }, 'not searchable for experiments'],
+    [{ filter: 'metrics.x > 1' }, 'not searchable for experiments'],
     [{ filter: "name > 'a'" }, "Invalid comparator '>'"],
     [{ filter: "name = 'a' OR name = 'b'" }, 'OR is not supported'],
     [{ order_by: ['tags.team'] }, 'Invalid order_by key'],

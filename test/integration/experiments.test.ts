@@ -18,7 +18,10 @@ describe('experiments', () => {
   });
 
   it('creates an experiment with a default mlflow-artifacts location and tags, readable by id and by name', async () => {
-    const created = await t.as('alice').post(`${E}/create`, { name: 'exp-a', tags: [{ key: 'team', value: 'fraud' }] }).expect(200);
+    const created = await t
+      .as('alice')
+      .post(`${E}/create`, { name: 'exp-a', tags: [{ key: 'team', value: 'fraud' }] })
+      .expect(200);
     const id = created.body.experiment_id as string;
     expect(id).toMatch(/^\d+$/);
     const byId = await t.as('alice').get(`${E}/get`, { experiment_id: id }).expect(200);
@@ -102,7 +105,14 @@ describe('experiments', () => {
     await t.as().post(`${E}/delete-experiment-tag`, { experiment_id: id, key: 'k' }).expect(200);
     expect((await t.as().get(`${E}/get`, { experiment_id: id })).body.experiment.tags).toBeUndefined();
     expect((await t.as().post(`${E}/delete-experiment-tag`, { experiment_id: id, key: 'k' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect((await t.as().post(`${E}/set-experiment-tag`, { experiment_id: id, key: 'k', value: 'x'.repeat(5001) }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect(
+      (
+        await t
+          .as()
+          .post(`${E}/set-experiment-tag`, { experiment_id: id, key: 'k', value: 'x'.repeat(5001) })
+          .expect(400)
+      ).body.error_code,
+    ).toBe('INVALID_PARAMETER_VALUE');
   });
 
   it('denies a user whose grant is NO_PERMISSIONS and hides the experiment from their searches', async () => {

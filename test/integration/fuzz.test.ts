@@ -12,20 +12,101 @@ import { API, createModel, transition, uniqueName } from './registry-fixtures';
  */
 
 const FIELDS = [
-  'name', 'new_name', 'experiment_id', 'experiment_ids', 'experiment_name', 'run_id', 'run_uuid', 'run_ids', 'key', 'value',
-  'version', 'stage', 'alias', 'filter', 'max_results', 'page_token', 'order_by', 'tags', 'metrics', 'params', 'source',
-  'description', 'model_id', 'models', 'datasets', 'status', 'start_time', 'end_time', 'timestamp', 'step', 'permission',
-  'username', 'group', 'path', 'metric_key', 'run_view_type', 'view_type', 'archive_existing_versions', 'stages', 'run_name',
-  'user_id', 'artifact_location', 'model_json', 'run_link', 'artifact_directory_path', 'upload_id', 'parts', 'num_parts',
+  'name',
+  'new_name',
+  'experiment_id',
+  'experiment_ids',
+  'experiment_name',
+  'run_id',
+  'run_uuid',
+  'run_ids',
+  'key',
+  'value',
+  'version',
+  'stage',
+  'alias',
+  'filter',
+  'max_results',
+  'page_token',
+  'order_by',
+  'tags',
+  'metrics',
+  'params',
+  'source',
+  'description',
+  'model_id',
+  'models',
+  'datasets',
+  'status',
+  'start_time',
+  'end_time',
+  'timestamp',
+  'step',
+  'permission',
+  'username',
+  'group',
+  'path',
+  'metric_key',
+  'run_view_type',
+  'view_type',
+  'archive_existing_versions',
+  'stages',
+  'run_name',
+  'user_id',
+  'artifact_location',
+  'model_json',
+  'run_link',
+  'artifact_directory_path',
+  'upload_id',
+  'parts',
+  'num_parts',
 ];
 
-const FORGED_PAGE_TOKENS = ['!!!', 'eyJvZmZzZXQiOi0xfQ', Buffer.from('{"offset":-1}').toString('base64'), Buffer.from('{"offset":1e400}').toString('base64'), Buffer.from('null').toString('base64'), 'x'.repeat(5000)];
+const FORGED_PAGE_TOKENS = [
+  '!!!',
+  'eyJvZmZzZXQiOi0xfQ',
+  Buffer.from('{"offset":-1}').toString('base64'),
+  Buffer.from('{"offset":1e400}').toString('base64'),
+  Buffer.from('null').toString('base64'),
+  'x'.repeat(5000),
+];
 
 const ODD_VALUES: unknown[] = [
-  'a\u0000b', '\ud800', 'x\udfffy', '', ' ', '../../etc/passwd', '%2e%2e%2f%2e%2e', '..\\..\\x', 'x'.repeat(20_000),
-  -1, 0, 2 ** 31, 2 ** 53 + 2, 2 ** 63, -(2 ** 63), 1e21, 1.5, Number.MAX_VALUE, true, false, null, {}, [], [null], [{}], [1, 'a'],
-  { key: 'a\u0000', value: '\ud800' }, [{ key: 'k', value: 'a\u0000b' }], ['a\u0000'], ...FORGED_PAGE_TOKENS,
-  "attributes.start_time > 99999999999999999999", 'metrics.x > 1e309', "tags.`a` = 'b' AND (", 'constructor.x = 1', 'toString',
+  'a\u0000b',
+  '\ud800',
+  'x\udfffy',
+  '',
+  ' ',
+  '../../etc/passwd',
+  '%2e%2e%2f%2e%2e',
+  '..\\..\\x',
+  'x'.repeat(20_000),
+  -1,
+  0,
+  2 ** 31,
+  2 ** 53 + 2,
+  2 ** 63,
+  -(2 ** 63),
+  1e21,
+  1.5,
+  Number.MAX_VALUE,
+  true,
+  false,
+  null,
+  {},
+  [],
+  [null],
+  [{}],
+  [1, 'a'],
+  { key: 'a\u0000', value: '\ud800' },
+  [{ key: 'k', value: 'a\u0000b' }],
+  ['a\u0000'],
+  ...FORGED_PAGE_TOKENS,
+  'attributes.start_time > 99999999999999999999',
+  'metrics.x > 1e309',
+  "tags.`a` = 'b' AND (",
+  'constructor.x = 1',
+  'toString',
 ];
 
 /** JSON text the JSON encoder cannot produce: numbers out of range and broken documents. */
@@ -80,7 +161,9 @@ describe('fuzz: malformed requests to every route', () => {
   /** Concrete URLs for a route: parameters filled with real names and with odd values. */
   function urlsFor(route: RouteRow): string[] {
     const fill = (v: string) =>
-      route.path.replace(/:name|:selector|:model_id|:tag_key|\*path/g, (p) => (p === ':name' ? encodeURIComponent(model) : p === ':selector' ? encodeURIComponent(v === 'x' ? 'Production' : v) : p === '*path' ? v : encodeURIComponent(v)));
+      route.path.replace(/:name|:selector|:model_id|:tag_key|\*path/g, (p) =>
+        p === ':name' ? encodeURIComponent(model) : p === ':selector' ? encodeURIComponent(v === 'x' ? 'Production' : v) : p === '*path' ? v : encodeURIComponent(v),
+      );
     return [...new Set([fill('x'), fill('%00'), fill('2147483648'), fill('..%2F..%2Fetc'), fill('%ED%A0%80'), fill('@'), fill('9'.repeat(30))])];
   }
 
@@ -126,7 +209,7 @@ describe('fuzz: malformed requests to every route', () => {
       const samples = fc.sample(arbitraryBody, { numRuns: 25, seed: 42 });
       for (const body of samples) {
         if (hasBody || route.method === 'DELETE') await send(route, url, `json ${JSON.stringify(body)}`, { body: JSON.stringify(body), type: 'application/json' });
-        const query = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? '']));
+        const query = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' ? v : (JSON.stringify(v) ?? '')]));
         if (route.method === 'GET') await send(route, url, `query ${JSON.stringify(query)}`, undefined, query);
       }
     }

@@ -31,10 +31,7 @@ describe('HTTP hygiene with CORS_ALLOWED_ORIGINS and ALLOWED_HOSTS', () => {
   const sink = logSink();
 
   beforeAll(async () => {
-    t = await startTestApp(
-      { CORS_ALLOWED_ORIGINS: `${LISTED}, http://localhost:3000`, ALLOWED_HOSTS: '127.0.0.1,registry.example.com:5000' },
-      { logger: sink.logger },
-    );
+    t = await startTestApp({ CORS_ALLOWED_ORIGINS: `${LISTED}, http://localhost:3000`, ALLOWED_HOSTS: '127.0.0.1,registry.example.com:5000' }, { logger: sink.logger });
   });
   afterAll(async () => {
     await t.close();
@@ -79,7 +76,10 @@ describe('HTTP hygiene with CORS_ALLOWED_ORIGINS and ALLOWED_HOSTS', () => {
     it('refuses a Host not listed with 403 PERMISSION_DENIED, echoing at most 100 characters', async () => {
       const res = await t.as().get(SEARCH).set('Host', 'rebound.attacker.example').expect(403);
       expect(res.body).toEqual({ error_code: 'PERMISSION_DENIED', message: "Host 'rebound.attacker.example' is not allowed; set ALLOWED_HOSTS" });
-      const long = await t.http.get('/version').set('Host', `${'a'.repeat(300)}.example`).expect(403);
+      const long = await t.http
+        .get('/version')
+        .set('Host', `${'a'.repeat(300)}.example`)
+        .expect(403);
       expect((long.body as { message: string }).message.length).toBeLessThan(160);
       // A listed host:port matches that port only.
       await t.http.get('/version').set('Host', 'registry.example.com:5001').expect(403);

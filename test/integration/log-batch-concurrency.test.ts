@@ -22,8 +22,7 @@ afterAll(async () => {
 
 const newRun = async () => (await t.as().post(`${M}/runs/create`, { experiment_id: exp }).expect(200)).body.run.info.run_id as string;
 
-const storedParam = async (runId: string, key: string) =>
-  (await t.container.prisma.param.findUnique({ where: { runId_key: { runId, key } } }))?.value;
+const storedParam = async (runId: string, key: string) => (await t.container.prisma.param.findUnique({ where: { runId_key: { runId, key } } }))?.value;
 
 type Answer = { status: number; body: { error_code?: string; message?: string } };
 
@@ -37,9 +36,7 @@ function expectRefusals(refused: Answer[], runId: string, key: string, stored: s
   for (const a of refused) {
     expect(a.status).toBe(400);
     expect(a.body.error_code).toBe('INVALID_PARAMETER_VALUE');
-    expect(a.body.message).toContain(
-      `Changing param values is not allowed. Param with key='${key}' was already logged with value='${stored}' for run ID='${runId}'.`,
-    );
+    expect(a.body.message).toContain(`Changing param values is not allowed. Param with key='${key}' was already logged with value='${stored}' for run ID='${runId}'.`);
   }
 }
 
@@ -93,9 +90,7 @@ describe('concurrent param logging on one run', () => {
       const values = Array.from({ length: N }, (_, i) => (i % 2 === 0 ? 'a' : 'b'));
       const answers: Answer[] = await Promise.all(
         values.map((value, i) =>
-          i % 4 < 2
-            ? t.as().post(`${M}/runs/log-parameter`, { run_id: runId, key, value })
-            : t.as().post(`${M}/runs/log-batch`, { run_id: runId, params: [{ key, value }] }),
+          i % 4 < 2 ? t.as().post(`${M}/runs/log-parameter`, { run_id: runId, key, value }) : t.as().post(`${M}/runs/log-batch`, { run_id: runId, params: [{ key, value }] }),
         ),
       );
       const { ok, refused } = summarise(values, answers);
@@ -113,9 +108,7 @@ describe('concurrent param logging on one run', () => {
     for (let round = 0; round < 2 * ROUNDS; round++) {
       const params = Array.from({ length: 100 }, (_, i) => ({ key: `s${round}_${String(i).padStart(2, '0')}`, value: String(i) }));
       const answers: Answer[] = await Promise.all(
-        Array.from({ length: N }, (_, i) =>
-          t.as().post(`${M}/runs/log-batch`, { run_id: runId, params: i % 2 === 0 ? params : [...params].reverse() }),
-        ),
+        Array.from({ length: N }, (_, i) => t.as().post(`${M}/runs/log-batch`, { run_id: runId, params: i % 2 === 0 ? params : [...params].reverse() })),
       );
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
       const stored = await t.container.prisma.param.findMany({ where: { runId, key: { startsWith: `s${round}_` } }, orderBy: { key: 'asc' } });
@@ -182,11 +175,7 @@ describe('param logging that waits on a param not yet committed', () => {
     const runId = await newRun();
     const params = Array.from({ length: 100 }, (_, i) => ({ key: `d${String(i).padStart(2, '0')}`, value: String(i) }));
     const answers: Answer[] = await whileHeld(runId, 'd50', '50', () =>
-      Promise.all(
-        Array.from({ length: N }, (_, i) =>
-          t.as().post(`${M}/runs/log-batch`, { run_id: runId, params: i % 2 === 0 ? params : [...params].reverse() }),
-        ),
-      ),
+      Promise.all(Array.from({ length: N }, (_, i) => t.as().post(`${M}/runs/log-batch`, { run_id: runId, params: i % 2 === 0 ? params : [...params].reverse() }))),
     );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     const stored = await t.container.prisma.param.findMany({ where: { runId }, orderBy: { key: 'asc' } });

@@ -31,8 +31,14 @@ describe('runs/log-batch', () => {
   it('ignores exact duplicate points and keeps the greater latest point across batches', async () => {
     const id = await newRun();
     const point = { key: 'loss', value: 0.5, timestamp: 10, step: 3 };
-    await t.as().post(`${M}/runs/log-batch`, { run_id: id, metrics: [point, point] }).expect(200);
-    await t.as().post(`${M}/runs/log-batch`, { run_id: id, metrics: [point, { ...point, step: 2, value: 9 }] }).expect(200);
+    await t
+      .as()
+      .post(`${M}/runs/log-batch`, { run_id: id, metrics: [point, point] })
+      .expect(200);
+    await t
+      .as()
+      .post(`${M}/runs/log-batch`, { run_id: id, metrics: [point, { ...point, step: 2, value: 9 }] })
+      .expect(200);
     expect(await t.container.prisma.metric.count({ where: { runId: id } })).toBe(2);
     const run = (await t.as().get(`${M}/runs/get`, { run_id: id })).body.run;
     expect(run.data.metrics).toEqual([{ key: 'loss', value: 0.5, timestamp: 10, step: 3 }]);
@@ -41,9 +47,16 @@ describe('runs/log-batch', () => {
   it('writes the rest of a batch that repeats a logged point, once (the retry that skips duplicates)', async () => {
     const id = await newRun();
     const point = { key: 'loss', value: 0.25, timestamp: 5, step: 1 };
-    await t.as().post(`${M}/runs/log-metric`, { run_id: id, ...point }).expect(200);
-    await t.as().post(`${M}/runs/log-metric`, { run_id: id, ...point }).expect(200);
-    await t.as()
+    await t
+      .as()
+      .post(`${M}/runs/log-metric`, { run_id: id, ...point })
+      .expect(200);
+    await t
+      .as()
+      .post(`${M}/runs/log-metric`, { run_id: id, ...point })
+      .expect(200);
+    await t
+      .as()
       .post(`${M}/runs/log-batch`, {
         run_id: id,
         params: [{ key: 'p', value: '1' }],
@@ -52,32 +65,51 @@ describe('runs/log-batch', () => {
       })
       .expect(200);
     const rows = await t.container.prisma.metric.findMany({ where: { runId: id }, orderBy: { key: 'asc' } });
-    expect(rows.map((r) => [r.key, r.value])).toEqual([['acc', 0.9], ['loss', 0.25]]);
+    expect(rows.map((r) => [r.key, r.value])).toEqual([
+      ['acc', 0.9],
+      ['loss', 0.25],
+    ]);
     const run = (await t.as().get(`${M}/runs/get`, { run_id: id })).body.run;
     expect(run.data.params).toEqual([{ key: 'p', value: '1' }]);
     expect(run.data.tags).toEqual(expect.arrayContaining([{ key: 't', value: 'x' }]));
-    expect(run.data.metrics).toEqual(expect.arrayContaining([{ key: 'acc', value: 0.9, timestamp: 6, step: 2 }, { key: 'loss', value: 0.25, timestamp: 5, step: 1 }]));
+    expect(run.data.metrics).toEqual(
+      expect.arrayContaining([
+        { key: 'acc', value: 0.9, timestamp: 6, step: 2 },
+        { key: 'loss', value: 0.25, timestamp: 5, step: 1 },
+      ]),
+    );
   });
 
   it('writes params, metrics and tags together; the last tag value in a batch wins', async () => {
     const id = await newRun();
-    await t.as()
+    await t
+      .as()
       .post(`${M}/runs/log-batch`, {
         run_id: id,
-        params: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }],
+        params: [
+          { key: 'a', value: '1' },
+          { key: 'b', value: '2' },
+        ],
         metrics: [{ key: 'm', value: 1, timestamp: 1 }],
-        tags: [{ key: 't', value: 'x' }, { key: 't', value: 'y' }],
+        tags: [
+          { key: 't', value: 'x' },
+          { key: 't', value: 'y' },
+        ],
       })
       .expect(200);
     const run = (await t.as().get(`${M}/runs/get`, { run_id: id })).body.run;
-    expect(run.data.params).toEqual([{ key: 'a', value: '1' }, { key: 'b', value: '2' }]);
+    expect(run.data.params).toEqual([
+      { key: 'a', value: '1' },
+      { key: 'b', value: '2' },
+    ]);
     expect(run.data.tags).toEqual(expect.arrayContaining([{ key: 't', value: 'y' }]));
   });
 
   it('writes nothing when a param would change value', async () => {
     const id = await newRun();
     await t.as().post(`${M}/runs/log-parameter`, { run_id: id, key: 'p', value: 'old' }).expect(200);
-    const res = await t.as()
+    const res = await t
+      .as()
       .post(`${M}/runs/log-batch`, { run_id: id, params: [{ key: 'p', value: 'new' }], metrics: [{ key: 'm', value: 1, timestamp: 1 }], tags: [{ key: 't', value: 'v' }] })
       .expect(400);
     expect(res.body.message).toContain('Changing param values is not allowed');
@@ -90,14 +122,25 @@ describe('runs/log-batch', () => {
     [{ params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' })) }, 'at most 100 params'],
     [{ tags: Array.from({ length: 101 }, (_, i) => ({ key: `t${i}`, value: 'v' })) }, 'at most 100 tags'],
     [{ metrics: Array.from({ length: 950 }, (_, i) => ({ key: 'm', value: i, timestamp: i })), params: Array.from({ length: 60 }, (_, i) => ({ key: `p${i}`, value: 'v' })) }, 'in total'],
-    [{ params: [{ key: 'dup', value: '1' }, { key: 'dup', value: '2' }] }, 'Duplicate parameter keys'],
+    [
+      {
+        params: [
+          { key: 'dup', value: '1' },
+          { key: 'dup', value: '2' },
+        ],
+      },
+      'Duplicate parameter keys',
+    ],
     [{ params: [{ key: 'long', value: 'x'.repeat(6001) }] }, 'exceeded length limit of 6000'],
     [{ tags: [{ key: 'long', value: 'x'.repeat(8001) }] }, 'exceeded length limit of 8000'],
     [{ metrics: [{ key: 'm', value: 'abc', timestamp: 1 }] }, "parameter 'metrics.0.value'"],
     [{ metrics: [{ key: 'm', value: 1, timestamp: -1 }] }, 'non-negative'],
   ])('answers 400 INVALID_PARAMETER_VALUE and stores nothing for %#', async (body, message) => {
     const id = await newRun();
-    const res = await t.as().post(`${M}/runs/log-batch`, { run_id: id, ...body }).expect(400);
+    const res = await t
+      .as()
+      .post(`${M}/runs/log-batch`, { run_id: id, ...body })
+      .expect(400);
     expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect(res.body.message).toContain(message);
     expect(await t.container.prisma.metric.count({ where: { runId: id } })).toBe(0);
@@ -106,7 +149,10 @@ describe('runs/log-batch', () => {
 
   it.each([['soon'], [1.5], ['99999999999999999999']])('refuses the timestamp %j, saying what an int64 must be', async (timestamp) => {
     const id = await newRun();
-    const res = await t.as().post(`${M}/runs/log-batch`, { run_id: id, metrics: [{ key: 'm', value: 1, timestamp }] }).expect(400);
+    const res = await t
+      .as()
+      .post(`${M}/runs/log-batch`, { run_id: id, metrics: [{ key: 'm', value: 1, timestamp }] })
+      .expect(400);
     expect(res.body).toEqual({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("for parameter 'metrics.0.timestamp' supplied: must be an integer within ±2^53") });
   });
 
@@ -167,9 +213,15 @@ describe('metric history', () => {
     const a = await newRun();
     const b = await newRun();
     for (const id of [a, b]) {
-      await t.as().post(`${M}/runs/log-batch`, { run_id: id, metrics: Array.from({ length: 50 }, (_, i) => ({ key: 'x', value: i, timestamp: i, step: i })) }).expect(200);
+      await t
+        .as()
+        .post(`${M}/runs/log-batch`, { run_id: id, metrics: Array.from({ length: 50 }, (_, i) => ({ key: 'x', value: i, timestamp: i, step: i })) })
+        .expect(200);
     }
-    const res = await t.as().get(`${M}/metrics/get-history-bulk-interval`, { run_ids: [a, b], metric_key: 'x', max_results: '5' }).expect(200);
+    const res = await t
+      .as()
+      .get(`${M}/metrics/get-history-bulk-interval`, { run_ids: [a, b], metric_key: 'x', max_results: '5' })
+      .expect(200);
     const steps = res.body.metrics.filter((m: { run_id: string }) => m.run_id === a).map((m: { step: number }) => m.step);
     expect(steps).toHaveLength(5);
     expect(steps[0]).toBe(0);

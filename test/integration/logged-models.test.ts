@@ -21,14 +21,28 @@ describe('MLflow 3 logged models', () => {
       .expect(200);
     const info = created.body.model.info;
     expect(info.model_id).toMatch(/^m-[0-9a-f]{32}$/);
-    expect(info).toMatchObject({ experiment_id: exp, name: 'clf', status: 'LOGGED_MODEL_PENDING', model_type: 'sklearn', source_run_id: run, artifact_uri: `mlflow-artifacts:/${exp}/models/${info.model_id}/artifacts`, tags: [{ key: 'k', value: 'v' }] });
+    expect(info).toMatchObject({
+      experiment_id: exp,
+      name: 'clf',
+      status: 'LOGGED_MODEL_PENDING',
+      model_type: 'sklearn',
+      source_run_id: run,
+      artifact_uri: `mlflow-artifacts:/${exp}/models/${info.model_id}/artifacts`,
+      tags: [{ key: 'k', value: 'v' }],
+    });
     expect(created.body.model.data.params).toEqual([{ key: 'alpha', value: '0.1' }]);
 
     const id = info.model_id as string;
     await t.container.artifactStore.put(`${exp}/models/${id}/artifacts/MLmodel`, Readable.from([Buffer.from('flavors: {}\n')]));
     await t.container.artifactStore.put(`${exp}/models/${id}/artifacts/data/model.pkl`, Readable.from([Buffer.from('bytes')]));
     const listing = await a.get(`${M}/logged-models/${id}/artifacts/directories`).expect(200);
-    expect(listing.body).toEqual({ root_uri: info.artifact_uri, files: [{ path: 'MLmodel', is_dir: false, file_size: 12 }, { path: 'data', is_dir: true }] });
+    expect(listing.body).toEqual({
+      root_uri: info.artifact_uri,
+      files: [
+        { path: 'MLmodel', is_dir: false, file_size: 12 },
+        { path: 'data', is_dir: true },
+      ],
+    });
     const sub = await a.get(`${M}/logged-models/${id}/artifacts/directories`, { artifact_directory_path: 'data' }).expect(200);
     expect(sub.body.files).toEqual([{ path: 'data/model.pkl', is_dir: false, file_size: 5 }]);
 
@@ -36,8 +50,14 @@ describe('MLflow 3 logged models', () => {
     await a.patch(`${M}/logged-models/${id}/tags`, { tags: [{ key: 'mlflow.modelVersions', value: '[]' }] }).expect(200);
     await a.post(`${M}/logged-models/${id}/params`, { params: [{ key: 'beta', value: '2' }] }).expect(200);
     const got = (await a.get(`${M}/logged-models/${id}`).expect(200)).body.model;
-    expect(got.info.tags).toEqual([{ key: 'k', value: 'v' }, { key: 'mlflow.modelVersions', value: '[]' }]);
-    expect(got.data.params).toEqual([{ key: 'alpha', value: '0.1' }, { key: 'beta', value: '2' }]);
+    expect(got.info.tags).toEqual([
+      { key: 'k', value: 'v' },
+      { key: 'mlflow.modelVersions', value: '[]' },
+    ]);
+    expect(got.data.params).toEqual([
+      { key: 'alpha', value: '0.1' },
+      { key: 'beta', value: '2' },
+    ]);
     await a.delete(`${M}/logged-models/${id}/tags/k`).expect(200);
     expect((await a.delete(`${M}/logged-models/${id}/tags/k`).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
 
@@ -56,7 +76,7 @@ describe('MLflow 3 logged models', () => {
     expect(got.info.registrations).toEqual([{ name: 'from-logged', version: '1' }]);
   });
 
-  it('keeps the points logged with a model_id as the model\'s metrics, and searches and orders models by them', async () => {
+  it("keeps the points logged with a model_id as the model's metrics, and searches and orders models by them", async () => {
     const a = t.as('alice');
     const e = (await a.post(`${M}/experiments/create`, { name: 'lm-metrics' }).expect(200)).body.experiment_id;
     const run = (await a.post(`${M}/runs/create`, { experiment_id: e }).expect(200)).body.run.info.run_id;

@@ -46,7 +46,12 @@ const kinds = {
 const KINDS = Object.entries(kinds);
 
 const newRun = async (body: Record<string, unknown> = {}) =>
-  (await t.as().post(`${API}/runs/create`, { experiment_id: exp, ...body }).expect(200)).body.run.info.run_id as string;
+  (
+    await t
+      .as()
+      .post(`${API}/runs/create`, { experiment_id: exp, ...body })
+      .expect(200)
+  ).body.run.info.run_id as string;
 const getRun = async (id: string) => (await t.as().get(`${API}/runs/get`, { run_id: id }).expect(200)).body.run;
 const valueOf = (items: Array<{ key: string; value: string }> | undefined, key: string) => items?.find((i) => i.key === key)?.value;
 
@@ -80,7 +85,16 @@ describe('values at MLflow length limits', () => {
     const a = t.as();
     await a.post(`${API}/runs/log-parameter`, { run_id: id, key: 'p1', value: param }).expect(200);
     await a.post(`${API}/runs/set-tag`, { run_id: id, key: 't1', value: tag }).expect(200);
-    await a.post(`${API}/runs/log-batch`, { run_id: id, params: [{ key: 'p2', value: param }], tags: [{ key: 't2', value: tag }, { key: 't1', value: make(8000, 'b') }] }).expect(200);
+    await a
+      .post(`${API}/runs/log-batch`, {
+        run_id: id,
+        params: [{ key: 'p2', value: param }],
+        tags: [
+          { key: 't2', value: tag },
+          { key: 't1', value: make(8000, 'b') },
+        ],
+      })
+      .expect(200);
     // Logging the same param value again is allowed; the comparison with the stored value is exact.
     await a.post(`${API}/runs/log-parameter`, { run_id: id, key: 'p1', value: param }).expect(200);
     await a.post(`${API}/runs/log-parameter`, { run_id: id, key: 'p1', value: make(6000, 'b') }).expect(400);
@@ -94,13 +108,22 @@ describe('values at MLflow length limits', () => {
 
   it('still refuses values over the limits with 400', async () => {
     const id = await newRun();
-    await t.as().post(`${API}/runs/log-parameter`, { run_id: id, key: 'p', value: 'x'.repeat(6001) }).expect(400);
-    await t.as().post(`${API}/runs/set-tag`, { run_id: id, key: 't', value: 'x'.repeat(8001) }).expect(400);
+    await t
+      .as()
+      .post(`${API}/runs/log-parameter`, { run_id: id, key: 'p', value: 'x'.repeat(6001) })
+      .expect(400);
+    await t
+      .as()
+      .post(`${API}/runs/set-tag`, { run_id: id, key: 't', value: 'x'.repeat(8001) })
+      .expect(400);
   });
 
   it('refuses an mlflow.runName tag over 250 characters as the name of a new run, and keeps such a tag on an existing run', async () => {
     const long = kinds.euro(LIMITS.runTagValueLength);
-    const res = await t.as().post(`${API}/runs/create`, { experiment_id: exp, tags: [{ key: 'mlflow.runName', value: long }] }).expect(400);
+    const res = await t
+      .as()
+      .post(`${API}/runs/create`, { experiment_id: exp, tags: [{ key: 'mlflow.runName', value: long }] })
+      .expect(400);
     // Refused by its length, before any index entry is attempted (a class-54 error would be a 400 too).
     expect(res.body).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining(`which exceeded length limit of ${LIMITS.runNameLength}`) });
     const ok = await newRun({ tags: [{ key: 'mlflow.runName', value: kinds.euro(LIMITS.runNameLength) }] });
@@ -113,8 +136,18 @@ describe('values at MLflow length limits', () => {
   it('keeps the MLflow 3.x mlflow.log-model.history tag growing past 2.7 KB', async () => {
     const id = await newRun();
     for (let i = 0; i < 20; i++) {
-      const model = { artifact_path: `model-${i}`, flavors: { python_function: { loader_module: 'mlflow.sklearn', env: 'conda.yaml' } }, utc_time_created: '2026-12-01 00:00:00.000000', run_id: id, model_uuid: randomBytes(16).toString('hex'), signature: { inputs: randomBytes(100).toString('hex') } };
-      await t.as().post(`${API}/runs/log-model`, { run_id: id, model_json: JSON.stringify(model) }).expect(200);
+      const model = {
+        artifact_path: `model-${i}`,
+        flavors: { python_function: { loader_module: 'mlflow.sklearn', env: 'conda.yaml' } },
+        utc_time_created: '2026-12-01 00:00:00.000000',
+        run_id: id,
+        model_uuid: randomBytes(16).toString('hex'),
+        signature: { inputs: randomBytes(100).toString('hex') },
+      };
+      await t
+        .as()
+        .post(`${API}/runs/log-model`, { run_id: id, model_json: JSON.stringify(model) })
+        .expect(200);
     }
     const history = valueOf((await getRun(id)).data.tags, 'mlflow.log-model.history')!;
     expect(history.length).toBeGreaterThan(2704);
@@ -123,7 +156,12 @@ describe('values at MLflow length limits', () => {
 
   it.each(KINDS)('sets %s experiment tags of 5,000 characters at create and by set-experiment-tag', async (_kind, make) => {
     const value = make(LIMITS.experimentTagValueLength);
-    const id = (await t.as().post(`${API}/experiments/create`, { name: uniqueName('exp'), tags: [{ key: 'a', value }] }).expect(200)).body.experiment_id;
+    const id = (
+      await t
+        .as()
+        .post(`${API}/experiments/create`, { name: uniqueName('exp'), tags: [{ key: 'a', value }] })
+        .expect(200)
+    ).body.experiment_id;
     await t.as().post(`${API}/experiments/set-experiment-tag`, { experiment_id: id, key: 'b', value }).expect(200);
     const e = (await t.as().get(`${API}/experiments/get`, { experiment_id: id }).expect(200)).body.experiment;
     expect(valueOf(e.tags, 'a')).toBe(value);
@@ -162,7 +200,10 @@ describe('searches on long values', () => {
     searchExp = (await t.as().post(`${API}/experiments/create`, { name: 'long-values-search' }).expect(200)).body.experiment_id;
     const mk = async (tag: string, param: string) => {
       const id = (await t.as().post(`${API}/runs/create`, { experiment_id: searchExp }).expect(200)).body.run.info.run_id as string;
-      await t.as().post(`${API}/runs/log-batch`, { run_id: id, params: [{ key: 'p', value: param }], tags: [{ key: 'k', value: tag }] }).expect(200);
+      await t
+        .as()
+        .post(`${API}/runs/log-batch`, { run_id: id, params: [{ key: 'p', value: param }], tags: [{ key: 'k', value: tag }] })
+        .expect(200);
       return id;
     };
     runA = await mk(longA, paramA);
@@ -170,7 +211,14 @@ describe('searches on long values', () => {
   });
 
   const searchRuns = async (filter: string) =>
-    ((await t.as().post(`${API}/runs/search`, { experiment_ids: [searchExp], filter }).expect(200)).body.runs ?? []).map((r: { info: { run_id: string } }) => r.info.run_id);
+    (
+      (
+        await t
+          .as()
+          .post(`${API}/runs/search`, { experiment_ids: [searchExp], filter })
+          .expect(200)
+      ).body.runs ?? []
+    ).map((r: { info: { run_id: string } }) => r.info.run_id);
 
   it('finds a run by equality on an 8,000-character tag and a 6,000-character param, and tells apart values sharing the indexed prefix', async () => {
     expect(await searchRuns(`tags.k = '${longA}'`)).toEqual([runA]);

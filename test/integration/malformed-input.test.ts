@@ -44,7 +44,17 @@ describe('NUL characters', () => {
     ['experiments/create', { name: NUL }, 'name'],
     ['experiments/set-experiment-tag', { experiment_id: '0', key: 'k', value: NUL }, 'value'],
     ['runs/create', { experiment_id: '0', tags: [{ key: NUL, value: 'v' }] }, 'tags.0.key'],
-    ['runs/log-batch', { run_id: 'RUN', metrics: [{ key: 'm', value: 1, timestamp: 1, step: 0 }, { key: NUL, value: 1, timestamp: 1, step: 0 }] }, 'metrics.1.key'],
+    [
+      'runs/log-batch',
+      {
+        run_id: 'RUN',
+        metrics: [
+          { key: 'm', value: 1, timestamp: 1, step: 0 },
+          { key: NUL, value: 1, timestamp: 1, step: 0 },
+        ],
+      },
+      'metrics.1.key',
+    ],
     ['runs/log-parameter', { run_id: 'RUN', key: 'p', value: NUL }, 'value'],
     ['runs/set-tag', { run_id: 'RUN', key: NUL, value: 'v' }, 'key'],
     ['registered-models/create', { name: NUL }, 'name'],

@@ -59,7 +59,14 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const samples = parse(res.text);
     const names = new Set(samples.map((s) => s.name));
-    for (const n of ['process_cpu_user_seconds_total', 'nodejs_heap_size_used_bytes', 'registry_db_pool_connections', 'registry_db_pool_idle_connections', 'registry_db_pool_waiting_requests', 'registry_http_requests_in_flight']) {
+    for (const n of [
+      'process_cpu_user_seconds_total',
+      'nodejs_heap_size_used_bytes',
+      'registry_db_pool_connections',
+      'registry_db_pool_idle_connections',
+      'registry_db_pool_waiting_requests',
+      'registry_http_requests_in_flight',
+    ]) {
       expect(names).toContain(n);
     }
     // The test app's pool holds at most DATABASE_POOL_SIZE=5 connections, and the search opened one.

@@ -13,7 +13,11 @@ import { databaseUrl, TEST_ENV } from '../helpers/env';
  */
 const ROOT = path.resolve(__dirname, '../..');
 const SCHEMA = path.join(ROOT, 'prisma', 'schema.prisma');
-const MIGRATIONS = fs.readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const MIGRATIONS = fs
+  .readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 const CLI_TIMEOUT_MS = 120_000;
 
 const scratch: string[] = [];
@@ -78,8 +82,7 @@ interface LedgerRow {
   applied_steps_count: number;
 }
 
-const ledger = (url: string) =>
-  onDatabase(url, async (c) => (await c.query<LedgerRow>('SELECT * FROM _prisma_migrations ORDER BY migration_name')).rows);
+const ledger = (url: string) => onDatabase(url, async (c) => (await c.query<LedgerRow>('SELECT * FROM _prisma_migrations ORDER BY migration_name')).rows);
 
 const fileChecksum = (name: string) => migrationChecksum(fs.readFileSync(path.join(MIGRATIONS_DIR, name, 'migration.sql')));
 
@@ -92,16 +95,20 @@ function expectLedgerOfAll(rows: LedgerRow[]): void {
 }
 
 describe('the migration ledger', () => {
-  it("is Prisma's: after the service migrates a fresh database, prisma migrate status is up to date and deploy has nothing to do", async () => {
-    const url = await createScratchDatabase('fresh');
-    expect(await applyMigrations(url)).toEqual(MIGRATIONS);
-    expectLedgerOfAll(await ledger(url));
-    await expectPrismaSeesUpToDate(url);
-    const deploy = await prisma(['migrate', 'deploy'], url);
-    expect(deploy.out).toContain('No pending migrations to apply');
-    expect(deploy.code).toBe(0);
-    expectLedgerOfAll(await ledger(url));
-  }, 2 * CLI_TIMEOUT_MS);
+  it(
+    "is Prisma's: after the service migrates a fresh database, prisma migrate status is up to date and deploy has nothing to do",
+    async () => {
+      const url = await createScratchDatabase('fresh');
+      expect(await applyMigrations(url)).toEqual(MIGRATIONS);
+      expectLedgerOfAll(await ledger(url));
+      await expectPrismaSeesUpToDate(url);
+      const deploy = await prisma(['migrate', 'deploy'], url);
+      expect(deploy.out).toContain('No pending migrations to apply');
+      expect(deploy.code).toBe(0);
+      expectLedgerOfAll(await ledger(url));
+    },
+    2 * CLI_TIMEOUT_MS,
+  );
 
   it('applies nothing the second time, nor when two replicas start at once', async () => {
     const url = await createScratchDatabase('twice');
@@ -117,7 +124,13 @@ describe('the migration ledger', () => {
     const edited = MIGRATIONS[1]!;
     await onDatabase(url, (c) => c.query("UPDATE _prisma_migrations SET checksum = repeat('0', 64) WHERE migration_name = $1", [edited]));
     const warnings: string[] = [];
-    expect(await applyMigrations(url, () => {}, (m) => warnings.push(m))).toEqual([]);
+    expect(
+      await applyMigrations(
+        url,
+        () => {},
+        (m) => warnings.push(m),
+      ),
+    ).toEqual([]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(edited);
   });
@@ -132,26 +145,28 @@ describe('the migration ledger', () => {
 });
 
 describe('a database migrated under the old ledger (registry_migrations)', () => {
-  it('is carried over on start: nothing runs again, the old table is gone, Prisma sees it up to date', async () => {
-    const url = await createScratchDatabase('old');
-    await migrateTheOldWay(url, MIGRATIONS);
-    await onDatabase(url, (c) =>
-      c.query("INSERT INTO experiments (id, name, artifact_location, creation_time, last_update_time) VALUES (7, 'kept', 'mlflow-artifacts:/7', 1, 1)"),
-    );
-    const oldAppliedAt = await onDatabase(url, async (c) => (await c.query<{ applied_at: Date }>('SELECT min(applied_at) AS applied_at FROM registry_migrations')).rows[0]!.applied_at);
+  it(
+    'is carried over on start: nothing runs again, the old table is gone, Prisma sees it up to date',
+    async () => {
+      const url = await createScratchDatabase('old');
+      await migrateTheOldWay(url, MIGRATIONS);
+      await onDatabase(url, (c) => c.query("INSERT INTO experiments (id, name, artifact_location, creation_time, last_update_time) VALUES (7, 'kept', 'mlflow-artifacts:/7', 1, 1)"));
+      const oldAppliedAt = await onDatabase(url, async (c) => (await c.query<{ applied_at: Date }>('SELECT min(applied_at) AS applied_at FROM registry_migrations')).rows[0]!.applied_at);
 
-    expect(await applyMigrations(url)).toEqual([]);
+      expect(await applyMigrations(url)).toEqual([]);
 
-    const after = await onDatabase(url, async (c) => ({
-      oldTable: (await c.query<{ t: string | null }>("SELECT to_regclass('registry_migrations')::text AS t")).rows[0]!.t,
-      experiments: (await c.query<{ name: string }>('SELECT name FROM experiments ORDER BY id')).rows.map((r) => r.name),
-    }));
-    expect(after).toEqual({ oldTable: null, experiments: ['Default', 'kept'] });
-    const rows = await ledger(url);
-    expectLedgerOfAll(rows);
-    expect(rows[0]).toMatchObject({ started_at: oldAppliedAt, finished_at: oldAppliedAt });
-    await expectPrismaSeesUpToDate(url);
-  }, 2 * CLI_TIMEOUT_MS);
+      const after = await onDatabase(url, async (c) => ({
+        oldTable: (await c.query<{ t: string | null }>("SELECT to_regclass('registry_migrations')::text AS t")).rows[0]!.t,
+        experiments: (await c.query<{ name: string }>('SELECT name FROM experiments ORDER BY id')).rows.map((r) => r.name),
+      }));
+      expect(after).toEqual({ oldTable: null, experiments: ['Default', 'kept'] });
+      const rows = await ledger(url);
+      expectLedgerOfAll(rows);
+      expect(rows[0]).toMatchObject({ started_at: oldAppliedAt, finished_at: oldAppliedAt });
+      await expectPrismaSeesUpToDate(url);
+    },
+    2 * CLI_TIMEOUT_MS,
+  );
 
   it('gets the migrations the old ledger lacked, in the same start', async () => {
     const url = await createScratchDatabase('oldpart');
@@ -221,14 +236,18 @@ function catalogDrift(fromMigrations: Map<string, string>, fromSchema: Map<strin
 }
 
 describe('the migrations and schema.prisma', () => {
-  it('build the same database, apart from the listed extras schema.prisma cannot express', async () => {
-    const [byMigrations, bySchema] = await Promise.all([createScratchDatabase('bymig'), createScratchDatabase('byschema')]);
-    await applyMigrations(byMigrations);
-    const diff = await prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', SCHEMA, '--script'], bySchema);
-    expect(diff.code).toBe(0);
-    await onDatabase(bySchema, (c) => c.query(diff.stdout));
-    const fromMigrations = await describeCatalog(byMigrations);
-    expect(fromMigrations.get('column runs.experiment_id')).toBe('bigint NOT NULL');
-    expect(catalogDrift(fromMigrations, await describeCatalog(bySchema))).toEqual([]);
-  }, 2 * CLI_TIMEOUT_MS);
+  it(
+    'build the same database, apart from the listed extras schema.prisma cannot express',
+    async () => {
+      const [byMigrations, bySchema] = await Promise.all([createScratchDatabase('bymig'), createScratchDatabase('byschema')]);
+      await applyMigrations(byMigrations);
+      const diff = await prisma(['migrate', 'diff', '--from-empty', '--to-schema-datamodel', SCHEMA, '--script'], bySchema);
+      expect(diff.code).toBe(0);
+      await onDatabase(bySchema, (c) => c.query(diff.stdout));
+      const fromMigrations = await describeCatalog(byMigrations);
+      expect(fromMigrations.get('column runs.experiment_id')).toBe('bigint NOT NULL');
+      expect(catalogDrift(fromMigrations, await describeCatalog(bySchema))).toEqual([]);
+    },
+    2 * CLI_TIMEOUT_MS,
+  );
 });

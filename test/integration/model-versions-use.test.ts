@@ -45,9 +45,7 @@ describe('model versions for callers holding exactly USE', () => {
       await erinApi.get(`${API}/model-versions/get-download-uri`, { name, version }).expect(403);
     }
     await erinApi.get(`${API}/registered-models/alias`, { name, alias: 'champion' }).expect(200);
-    expect((await erinApi.get(`${API}/registered-models/alias`, { name, alias: 'candidate' }).expect(403)).body.error_code).toBe(
-      'PERMISSION_DENIED',
-    );
+    expect((await erinApi.get(`${API}/registered-models/alias`, { name, alias: 'candidate' }).expect(403)).body.error_code).toBe('PERMISSION_DENIED');
   });
 
   it('sees only visible versions in get-latest-versions', async () => {

@@ -22,7 +22,12 @@ let doc: { paths: Record<string, Record<string, Operation>> };
 const op = (p: string, method: string): any => doc.paths[p]![method];
 beforeAll(async () => {
   t = await startTestApp();
-  doc = (await t.http.get('/api/openapi.json').expect(200).expect('Content-Type', /application\/json/)).body;
+  doc = (
+    await t.http
+      .get('/api/openapi.json')
+      .expect(200)
+      .expect('Content-Type', /application\/json/)
+  ).body;
 });
 afterAll(async () => {
   await t.close();

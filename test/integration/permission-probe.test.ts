@@ -38,8 +38,7 @@ const versionVariants = ['01', '1.0', '+1', ' 1', '1e0'];
 
 type Probe = (api: ApiClient, http: TestApp['http'], token: string, v: Victim) => request.Test;
 
-const put = (http: TestApp['http'], token: string, path: string) =>
-  http.put(path).set(bearer(token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('pwned'));
+const put = (http: TestApp['http'], token: string, path: string) => http.put(path).set(bearer(token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('pwned'));
 
 /** One request per row of the permission table, aimed at the victim's resource. */
 const PROBES: Record<string, Probe> = {
@@ -64,14 +63,17 @@ const PROBES: Record<string, Probe> = {
   'metrics.get-history': (api, _h, _t, v) => api.get(`${API}/metrics/get-history`, { run_id: v.runId, metric_key: 'loss' }),
   'artifacts.list': (api, _h, _t, v) => api.get(`${API}/artifacts/list`, { run_id: v.runId }),
   'mlflow-artifacts.get': (_a, http, token, v) => http.get(`${A}/${v.experimentId}/${v.runId}/artifacts/secret.txt`).set(bearer(token)),
-  'mlflow-artifacts.list': (_a, http, token, v) => http.get(A).query({ path: `${v.experimentId}/${v.runId}/artifacts` }).set(bearer(token)),
+  'mlflow-artifacts.list': (_a, http, token, v) =>
+    http
+      .get(A)
+      .query({ path: `${v.experimentId}/${v.runId}/artifacts` })
+      .set(bearer(token)),
   'mlflow-artifacts.put': (_a, http, token, v) => put(http, token, `${A}/${v.experimentId}/${v.runId}/artifacts/planted.txt`),
   'mlflow-artifacts.delete': (_a, http, token, v) => http.delete(`${A}/${v.experimentId}/${v.runId}/artifacts/secret.txt`).set(bearer(token)),
   'logged-models.create': (api, _h, _t, v) => api.post(`${API}/logged-models`, { experiment_id: v.experimentId }),
   'logged-models.get': (api, _h, _t, v) => api.get(`${API}/logged-models/${v.loggedModelId}`),
   'experiments.permissions.list': (api, _h, _t, v) => api.get(`${API}/experiments/permissions/list`, { experiment_id: v.experimentId }),
-  'experiments.permissions.create': (api, _h, _t, v) =>
-    api.post(`${API}/experiments/permissions/create`, { experiment_id: v.experimentId, username: 'mallory', permission: 'MANAGE' }),
+  'experiments.permissions.create': (api, _h, _t, v) => api.post(`${API}/experiments/permissions/create`, { experiment_id: v.experimentId, username: 'mallory', permission: 'MANAGE' }),
   'registry.audit.experiment': (api, _h, _t, v) => api.get(`${R}/audit`, { experiment_id: v.experimentId }),
 
   'registered-models.get': (api, _h, _t, v) => api.get(`${API}/registered-models/get`, { name: v.model }),
@@ -79,8 +81,7 @@ const PROBES: Record<string, Probe> = {
   'registered-models.update': (api, _h, _t, v) => api.patch(`${API}/registered-models/update`, { name: v.model, description: 'pwned' }),
   'registered-models.set-tag': (api, _h, _t, v) => api.post(`${API}/registered-models/set-tag`, { name: v.model, key: 'k', value: 'x' }),
   'registered-models.alias.set': (api, _h, _t, v) => api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'mine', version: v.version }),
-  'registered-models.alias.set.protected': (api, _h, _t, v) =>
-    api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'production', version: v.version }),
+  'registered-models.alias.set.protected': (api, _h, _t, v) => api.post(`${API}/registered-models/alias`, { name: v.model, alias: 'production', version: v.version }),
   'registered-models.rename': (api, _h, _t, v) => api.post(`${API}/registered-models/rename`, { name: v.model, new_name: uniqueName('stolen') }),
   'registered-models.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/delete`, { name: v.model }),
   'model-versions.create': (api, _h, _t, v) => api.post(`${API}/model-versions/create`, { name: v.model, source: 's3://b/m' }),
@@ -88,17 +89,18 @@ const PROBES: Record<string, Probe> = {
   'model-versions.get.none': (api, _h, _t, v) => api.get(`${API}/model-versions/get`, { name: v.model, version: v.version }),
   'model-versions.get-download-uri': (api, _h, _t, v) => api.get(`${API}/model-versions/get-download-uri`, { name: v.model, version: v.version }),
   'model-versions.update': (api, _h, _t, v) => api.patch(`${API}/model-versions/update`, { name: v.model, version: v.version, description: 'x' }),
-  'model-versions.transition-stage': (api, _h, _t, v) =>
-    api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Staging' }),
-  'model-versions.transition-stage.production': (api, _h, _t, v) =>
-    api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Production' }),
+  'model-versions.transition-stage': (api, _h, _t, v) => api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Staging' }),
+  'model-versions.transition-stage.production': (api, _h, _t, v) => api.post(`${API}/model-versions/transition-stage`, { name: v.model, version: v.version, stage: 'Production' }),
   'model-versions.delete': (api, _h, _t, v) => api.delete(`${API}/model-versions/delete`, { name: v.model, version: v.version }),
   'registered-models.permissions.list': (api, _h, _t, v) => api.get(`${API}/registered-models/permissions/list`, { name: v.model }),
   'registry.audit.model': (api, _h, _t, v) => api.get(`${R}/audit`, { name: v.model }),
   'registry.archive': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/archive`).set(bearer(token)),
   'registry.files': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/files/MLmodel`).set(bearer(token)),
   'registry.versions.upload': (_a, http, token, v) =>
-    http.post(`${R}/models/${encodeURIComponent(v.model)}/versions`).set(bearer(token)).attach('file', Buffer.from('pwned'), 'MLmodel'),
+    http
+      .post(`${R}/models/${encodeURIComponent(v.model)}/versions`)
+      .set(bearer(token))
+      .attach('file', Buffer.from('pwned'), 'MLmodel'),
 
   'runs.delete-tag': (api, _h, _t, v) => api.post(`${API}/runs/delete-tag`, { run_id: v.runId, key: 'mlflow.runName' }),
   'runs.log-model': (api, _h, _t, v) =>
@@ -123,14 +125,11 @@ const PROBES: Record<string, Probe> = {
   'logged-models.log-params': (api, _h, _t, v) => api.post(`${API}/logged-models/${v.loggedModelId}/params`, { params: [{ key: 'k', value: 'x' }] }),
   'logged-models.list-artifacts': (api, _h, _t, v) => api.get(`${API}/logged-models/${v.loggedModelId}/artifacts/directories`),
   'experiments.permissions.get.other': (api, _h, _t, v) => api.get(`${API}/experiments/permissions/get`, { experiment_id: v.experimentId, username: 'alice' }),
-  'experiments.permissions.update': (api, _h, _t, v) =>
-    api.patch(`${API}/experiments/permissions/update`, { experiment_id: v.experimentId, username: 'mallory', permission: 'MANAGE' }),
+  'experiments.permissions.update': (api, _h, _t, v) => api.patch(`${API}/experiments/permissions/update`, { experiment_id: v.experimentId, username: 'mallory', permission: 'MANAGE' }),
   'experiments.permissions.delete': (api, _h, _t, v) => api.delete(`${API}/experiments/permissions/delete`, { experiment_id: v.experimentId, username: 'mallory' }),
-  'registered-models.permissions.create': (api, _h, _t, v) =>
-    api.post(`${API}/registered-models/permissions/create`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
+  'registered-models.permissions.create': (api, _h, _t, v) => api.post(`${API}/registered-models/permissions/create`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
   'registered-models.permissions.get.other': (api, _h, _t, v) => api.get(`${API}/registered-models/permissions/get`, { name: v.model, username: 'alice' }),
-  'registered-models.permissions.update': (api, _h, _t, v) =>
-    api.patch(`${API}/registered-models/permissions/update`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
+  'registered-models.permissions.update': (api, _h, _t, v) => api.patch(`${API}/registered-models/permissions/update`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
   'registered-models.permissions.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/permissions/delete`, { name: v.model, username: 'mallory' }),
 };
 
@@ -166,16 +165,14 @@ describe.each([
     t = await startTestApp({ DEFAULT_PERMISSION: defaultPermission });
     alice = t.as('alice');
     mallory = t.as('mallory');
-    const experimentId = (await alice.post(`${API}/experiments/create`, { name: `victim-experiment`, tags: [{ key: 'owner', value: 'alice' }] }).expect(200)).body
-      .experiment_id as string;
+    const experimentId = (await alice.post(`${API}/experiments/create`, { name: `victim-experiment`, tags: [{ key: 'owner', value: 'alice' }] }).expect(200)).body.experiment_id as string;
     const runId = (await alice.post(`${API}/runs/create`, { experiment_id: experimentId }).expect(200)).body.run.info.run_id as string;
     await put(t.http, alice.token, `${A}/${experimentId}/${runId}/artifacts/secret.txt`).expect(200);
     await put(t.http, alice.token, `${A}/${experimentId}/${runId}/artifacts/model/MLmodel`).expect(200);
     await alice.post(`${API}/runs/log-metric`, { run_id: runId, key: 'loss', value: 1, timestamp: 1, step: 0 }).expect(200);
     const loggedModelId = (await alice.post(`${API}/logged-models`, { experiment_id: experimentId }).expect(200)).body.model.info.model_id as string;
     const model = await createModel(alice, uniqueName('victim'));
-    const version = (await alice.post(`${API}/model-versions/create`, { name: model, source: `runs:/${runId}/model`, run_id: runId }).expect(200)).body
-      .model_version.version as string;
+    const version = (await alice.post(`${API}/model-versions/create`, { name: model, source: `runs:/${runId}/model`, run_id: runId }).expect(200)).body.model_version.version as string;
     await transition(alice, model, version, 'Production').expect(200);
     victim = { experimentId, runId, loggedModelId, model, version };
     // Explicit denials: with DEFAULT_PERMISSION=READ they are all that keeps mallory out.

@@ -21,14 +21,22 @@ describe('experiment permissions', () => {
     const own = await t.as('bob').get(`${M}/experiments/permissions/get`, { experiment_id: exp, username: 'bob' }).expect(200);
     expect(own.body.experiment_permission.permission).toBe('EDIT');
     const list = await t.as('owner').get(`${M}/experiments/permissions/list`, { experiment_id: exp }).expect(200);
-    expect(list.body.permissions).toEqual(expect.arrayContaining([{ user_id: 'owner', permission: 'MANAGE' }, { user_id: 'bob', permission: 'EDIT' }]));
+    expect(list.body.permissions).toEqual(
+      expect.arrayContaining([
+        { user_id: 'owner', permission: 'MANAGE' },
+        { user_id: 'bob', permission: 'EDIT' },
+      ]),
+    );
     await t.as('owner').delete(`${M}/experiments/permissions/delete`, { experiment_id: exp, username: 'bob' }).expect(200);
     expect((await t.as('bob').get(`${M}/experiments/get`, { experiment_id: exp }).expect(403)).body.error_code).toBe('PERMISSION_DENIED');
   });
 
   it('grants to groups through the token groups claim', async () => {
     await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, group: 'ml-team', permission: 'READ' }).expect(200);
-    await t.as('carol', { groups: ['ml-team'] }).get(`${M}/experiments/get`, { experiment_id: exp }).expect(200);
+    await t
+      .as('carol', { groups: ['ml-team'] })
+      .get(`${M}/experiments/get`, { experiment_id: exp })
+      .expect(200);
     await t.as('carol').get(`${M}/experiments/get`, { experiment_id: exp }).expect(403);
   });
 
@@ -36,9 +44,15 @@ describe('experiment permissions', () => {
     await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, username: 'dave', permission: 'EDIT' }).expect(200);
     const denied = await t.as('dave').post(`${M}/experiments/permissions/create`, { experiment_id: exp, username: 'eve', permission: 'READ' }).expect(403);
     expect(denied.body.message).toContain('MANAGE');
-    expect((await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, username: 'dave', permission: 'READ' }).expect(400)).body.error_code).toBe('RESOURCE_ALREADY_EXISTS');
-    expect((await t.as('owner').patch(`${M}/experiments/permissions/update`, { experiment_id: exp, username: 'nobody', permission: 'READ' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect((await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, username: 'x', permission: 'MANAGE_PRODUCTION' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, username: 'dave', permission: 'READ' }).expect(400)).body.error_code).toBe(
+      'RESOURCE_ALREADY_EXISTS',
+    );
+    expect((await t.as('owner').patch(`${M}/experiments/permissions/update`, { experiment_id: exp, username: 'nobody', permission: 'READ' }).expect(404)).body.error_code).toBe(
+      'RESOURCE_DOES_NOT_EXIST',
+    );
+    expect((await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, username: 'x', permission: 'MANAGE_PRODUCTION' }).expect(400)).body.error_code).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
     expect((await t.as('owner').post(`${M}/experiments/permissions/create`, { experiment_id: exp, permission: 'READ' }).expect(400)).body.message).toContain('username');
     expect((await t.as('dave').get(`${M}/experiments/permissions/get`, { experiment_id: exp, username: 'owner' }).expect(403)).body.error_code).toBe('PERMISSION_DENIED');
   });

@@ -167,7 +167,14 @@ describe('/health and /ready', () => {
 
   it('says migrations are missing when the database lacks one this build ships', async () => {
     // The whole ledger row is kept as JSON and put back as it was.
-    const [row] = await onDatabase(async (c) => (await c.query<{ migration_name: string; saved: unknown }>('DELETE FROM _prisma_migrations m WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations) RETURNING migration_name, row_to_json(m) AS saved')).rows);
+    const [row] = await onDatabase(
+      async (c) =>
+        (
+          await c.query<{ migration_name: string; saved: unknown }>(
+            'DELETE FROM _prisma_migrations m WHERE migration_name = (SELECT max(migration_name) FROM _prisma_migrations) RETURNING migration_name, row_to_json(m) AS saved',
+          )
+        ).rows,
+    );
     try {
       const r = await readyUntil(503);
       expect(r.body).toMatchObject({ status: 'unavailable', down: ['migrations'] });

@@ -65,10 +65,7 @@ type Prisma = Container['prisma'];
 
 /** A change no replica hears about (triggers off for this one transaction). */
 const silently = (prisma: Prisma, name: string, description: string) =>
-  prisma.$transaction([
-    prisma.$executeRaw`SET LOCAL session_replication_role = replica`,
-    prisma.$executeRaw`UPDATE registered_models SET description = ${description} WHERE name = ${name}`,
-  ]);
+  prisma.$transaction([prisma.$executeRaw`SET LOCAL session_replication_role = replica`, prisma.$executeRaw`UPDATE registered_models SET description = ${description} WHERE name = ${name}`]);
 
 let probes = 0;
 /**
@@ -163,8 +160,7 @@ describe('with REGISTERED_MODEL_CACHE_MAX_AGE_MS', () => {
   it('reads a model again once its cached copy is that old, even with no notification and a live feed', async () => {
     const app = await startTestApp({ REGISTERED_MODEL_CACHE_MAX_AGE_MS: '1500' });
     try {
-      const get = async (name: string) =>
-        (await app.as().get(`${API}/registered-models/get`, { name }).expect(200)).body.registered_model as { description?: string };
+      const get = async (name: string) => (await app.as().get(`${API}/registered-models/get`, { name }).expect(200)).body.registered_model as { description?: string };
       const name = await createModel(app.as(), undefined, { description: 'old' });
       await until(async () => app.container.registryChanges!.live, 'listening', STALENESS_DEADLINE_MS);
       await untilCached(app.container.prisma, get, name);

@@ -14,8 +14,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const getModel = async (name: string, user = 'admin') =>
-  (await t.as(user).get(`${API}/registered-models/get`, { name }).expect(200)).body.registered_model;
+const getModel = async (name: string, user = 'admin') => (await t.as(user).get(`${API}/registered-models/get`, { name }).expect(200)).body.registered_model;
 
 /** A change that no replica hears about (triggers off for this one transaction). */
 const silently = (name: string, description: string) =>
@@ -56,7 +55,10 @@ describe('the registered-model cache', () => {
     try {
       for (let i = 0; i < 20; i++) {
         await getModel(name);
-        await t.as().patch(`${API}/registered-models/update`, { name, description: `d${i}` }).expect(200);
+        await t
+          .as()
+          .patch(`${API}/registered-models/update`, { name, description: `d${i}` })
+          .expect(200);
         expect((await getModel(name)).description).toBe(`d${i}`);
       }
       await getModel(name);

@@ -10,8 +10,7 @@ describe('registered models: aliases', () => {
     await t.close();
   });
 
-  const setAlias = (user: string, name: string, alias: string, version: string) =>
-    t.as(user).post(`${API}/registered-models/alias`, { name, alias, version });
+  const setAlias = (user: string, name: string, alias: string, version: string) => t.as(user).post(`${API}/registered-models/alias`, { name, alias, version });
 
   it('sets an alias, shows it on the model and the version, and gets the version by alias', async () => {
     const alice = t.as('alice');
@@ -97,9 +96,7 @@ describe('registered models: aliases', () => {
     const name = await createModel(alice);
     expect((await setAlias('alice', name, 'x', '3').expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
     expect((await setAlias('alice', 'nope-w', 'x', '1').expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect((await alice.get(`${API}/registered-models/alias`, { name: 'nope-w', alias: 'x' }).expect(404)).body.error_code).toBe(
-      'RESOURCE_DOES_NOT_EXIST',
-    );
+    expect((await alice.get(`${API}/registered-models/alias`, { name: 'nope-w', alias: 'x' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
   it('needs MANAGE_STAGING for ordinary aliases and MANAGE_PRODUCTION for protected ones', async () => {

@@ -28,10 +28,7 @@ describe('search-registered-models and search-model-versions', () => {
     expect(first.body.registered_models.map((m: Named) => m.name)).toEqual(['s-alpha', 's-bravo', 's-charlie']);
     expect(first.body.registered_models[0].latest_versions).toEqual([expect.objectContaining({ version: '1', current_stage: 'None' })]);
     expect(first.body.next_page_token).toEqual(expect.any(String));
-    const second = await t
-      .as('alice')
-      .get(`${API}/registered-models/search`, { max_results: 3, page_token: first.body.next_page_token })
-      .expect(200);
+    const second = await t.as('alice').get(`${API}/registered-models/search`, { max_results: 3, page_token: first.body.next_page_token }).expect(200);
     expect(second.body.registered_models.map((m: Named) => m.name)).toEqual(['s-delta']);
     expect(second.body.next_page_token).toBeUndefined();
   });

@@ -53,7 +53,10 @@ describe('registered models: create, get, rename, update, delete, tags', () => {
 
   it('keeps the last value of a tag key given twice on create', async () => {
     const name = uniqueName();
-    const tags = [{ key: 'k', value: '1' }, { key: 'k', value: '2' }];
+    const tags = [
+      { key: 'k', value: '1' },
+      { key: 'k', value: '2' },
+    ];
     const res = await t.as('alice').post(`${API}/registered-models/create`, { name, tags }).expect(200);
     expect(res.body.registered_model.tags).toEqual([{ key: 'k', value: '2' }]);
     const v = await t.as('alice').post(`${API}/model-versions/create`, { name, source: 's3://b/m', tags }).expect(200);

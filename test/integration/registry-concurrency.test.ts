@@ -36,9 +36,7 @@ describe('registry under concurrency', () => {
   it('30 concurrent model-versions/create calls allocate 30 distinct numbers 1..30', async () => {
     const admin = t.as();
     const name = await createModel(admin);
-    const results = await Promise.all(
-      Array.from({ length: 30 }, () => admin.post(`${API}/model-versions/create`, { name, source: 's3://b/m' })),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, () => admin.post(`${API}/model-versions/create`, { name, source: 's3://b/m' })));
     expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
     const numbers = results.map((r) => Number(r.body.model_version.version)).sort((a, b) => a - b);
     expect(numbers).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));

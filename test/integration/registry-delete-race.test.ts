@@ -27,9 +27,7 @@ describe('registered-models/delete racing model-versions/create', () => {
       // The delete starts 0 to 15 ms after the creates, so that it falls among them at different points.
       const [deleted, ...creates] = await Promise.all([
         sleep((round % 4) * 5).then(() => admin.delete(`${API}/registered-models/delete`, { name })),
-        ...Array.from({ length: N }, () =>
-          admin.post(`${API}/model-versions/create`, { name, source: 's3://b/m', tags: [{ key: 'k', value: 'v' }] }),
-        ),
+        ...Array.from({ length: N }, () => admin.post(`${API}/model-versions/create`, { name, source: 's3://b/m', tags: [{ key: 'k', value: 'v' }] })),
       ]);
       expect(deleted.status).toBe(200);
       for (const res of creates) {

@@ -13,9 +13,7 @@ export async function createModel(api: ApiClient, name = uniqueName(), extra: Re
 }
 
 export async function createVersion(api: ApiClient, name: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await api
-    .post(`${API}/model-versions/create`, { name, source: 's3://bucket/models/m', ...extra })
-    .expect(200);
+  const res = await api.post(`${API}/model-versions/create`, { name, source: 's3://bucket/models/m', ...extra }).expect(200);
   return res.body.model_version.version as string;
 }
 

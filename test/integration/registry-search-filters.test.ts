@@ -4,10 +4,20 @@ let t: TestApp;
 const M = '/api/2.0/mlflow';
 beforeAll(async () => {
   t = await startTestApp();
-  for (const [name, team] of [['churn-a', 'ml'], ['churn-b', 'ops'], ['fraud', 'ml']] as const) {
-    await t.as().post(`${M}/registered-models/create`, { name, tags: [{ key: 'team', value: team }] }).expect(200);
+  for (const [name, team] of [
+    ['churn-a', 'ml'],
+    ['churn-b', 'ops'],
+    ['fraud', 'ml'],
+  ] as const) {
+    await t
+      .as()
+      .post(`${M}/registered-models/create`, { name, tags: [{ key: 'team', value: team }] })
+      .expect(200);
     for (let i = 0; i < 2; i++) {
-      await t.as().post(`${M}/model-versions/create`, { name, source: `s3://bucket/${name}/${i}`, tags: [{ key: 'flavor', value: i ? 'onnx' : 'sklearn' }] }).expect(200);
+      await t
+        .as()
+        .post(`${M}/model-versions/create`, { name, source: `s3://bucket/${name}/${i}`, tags: [{ key: 'flavor', value: i ? 'onnx' : 'sklearn' }] })
+        .expect(200);
     }
   }
 });
@@ -27,7 +37,10 @@ describe('registry search filters', () => {
 
   it('filters model versions by name, version number, source and tags', async () => {
     expect(versions((await t.as().get(`${M}/model-versions/search`, { filter: "name = 'fraud'", order_by: 'version_number ASC' }).expect(200)).body)).toEqual(['fraud/1', 'fraud/2']);
-    expect(versions((await t.as().get(`${M}/model-versions/search`, { filter: "version_number > 1 AND name LIKE 'churn%'", order_by: 'name' }).expect(200)).body)).toEqual(['churn-a/2', 'churn-b/2']);
+    expect(versions((await t.as().get(`${M}/model-versions/search`, { filter: "version_number > 1 AND name LIKE 'churn%'", order_by: 'name' }).expect(200)).body)).toEqual([
+      'churn-a/2',
+      'churn-b/2',
+    ]);
     expect(versions((await t.as().get(`${M}/model-versions/search`, { filter: "source_path = 's3://bucket/fraud/0'" }).expect(200)).body)).toEqual(['fraud/1']);
     expect(versions((await t.as().get(`${M}/model-versions/search`, { filter: "tags.flavor = 'onnx' AND name = 'churn-b'" }).expect(200)).body)).toEqual(['churn-b/2']);
   });
@@ -39,9 +52,16 @@ describe('registry search filters', () => {
       await t.as().post(`${M}/registered-models/create`, { name: 'churn-prompt', tags: prompt }).expect(200);
       await t.as().post(`${M}/model-versions/create`, { name: 'churn-prompt', source: 's3://bucket/churn-prompt/0', tags: prompt }).expect(200);
     });
-    const models = async (filter?: string) => modelNames((await t.as().get(`${M}/registered-models/search`, filter ? { filter } : {}).expect(200)).body);
-    const modelVersions = async (filter: string) =>
-      versions((await t.as().get(`${M}/model-versions/search`, { filter, order_by: 'name' }).expect(200)).body).filter((v) => v.endsWith('/1'));
+    const models = async (filter?: string) =>
+      modelNames(
+        (
+          await t
+            .as()
+            .get(`${M}/registered-models/search`, filter ? { filter } : {})
+            .expect(200)
+        ).body,
+      );
+    const modelVersions = async (filter: string) => versions((await t.as().get(`${M}/model-versions/search`, { filter, order_by: 'name' }).expect(200)).body).filter((v) => v.endsWith('/1'));
 
     it('answers the filter every MLflow 3 client adds, and leaves prompts out of searches that do not ask for them', async () => {
       expect(await models(`name = 'fraud' AND tag.${IS_PROMPT} != 'true'`)).toEqual(['fraud']);

@@ -25,7 +25,10 @@ describe('creating a model version by uploading files', () => {
       .expect(200);
     expect(res.body.model_version).toMatchObject({ name: 'uploaded', version: '1', description: 'from curl', current_stage: 'None' });
     expect(res.body.model_version.source).toMatch(/^mlflow-artifacts:\/registry\/\d+\/uploads\/[0-9a-f-]{36}$/);
-    expect(res.body.files).toEqual([{ path: 'MLmodel', file_size: 12 }, { path: 'model.bin', file_size: 7 }]);
+    expect(res.body.files).toEqual([
+      { path: 'MLmodel', file_size: 12 },
+      { path: 'model.bin', file_size: 7 },
+    ]);
     const file = await t.http.get(`${R}/uploaded/1/files/model.bin`).set(auth('owner')).buffer(true).expect(200);
     expect(Buffer.from(file.body as Buffer).toString()).toBe('weights');
   });

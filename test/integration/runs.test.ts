@@ -12,7 +12,12 @@ afterAll(async () => {
 });
 
 const createRun = async (body: Record<string, unknown> = {}, user = 'alice') =>
-  (await t.as(user).post(`${M}/runs/create`, { experiment_id: exp, ...body }).expect(200)).body.run;
+  (
+    await t
+      .as(user)
+      .post(`${M}/runs/create`, { experiment_id: exp, ...body })
+      .expect(200)
+  ).body.run;
 
 describe('runs', () => {
   it('creates a run with MLflow defaults: RUNNING, generated name tag, caller as user, proxied artifact URI', async () => {
@@ -40,7 +45,10 @@ describe('runs', () => {
   });
 
   it('refuses a run_name that disagrees with the mlflow.runName tag, and runs in deleted or unknown experiments', async () => {
-    const res = await t.as('alice').post(`${M}/runs/create`, { experiment_id: exp, run_name: 'a', tags: [{ key: 'mlflow.runName', value: 'b' }] }).expect(400);
+    const res = await t
+      .as('alice')
+      .post(`${M}/runs/create`, { experiment_id: exp, run_name: 'a', tags: [{ key: 'mlflow.runName', value: 'b' }] })
+      .expect(400);
     expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     const gone = (await t.as('alice').post(`${M}/experiments/create`, { name: 'gone-exp' })).body.experiment_id;
     await t.as('alice').post(`${M}/experiments/delete`, { experiment_id: gone }).expect(200);
@@ -55,7 +63,12 @@ describe('runs', () => {
     expect((await t.as('bob').post(`${M}/runs/create`, { experiment_id: later }).expect(403)).body.error_code).toBe('PERMISSION_DENIED');
     await t.as('alice').post(`${M}/experiments/restore`, { experiment_id: later }).expect(200);
     await t.as('alice').post(`${M}/runs/create`, { experiment_id: later }).expect(200);
-    const { runs } = (await t.as('alice').post(`${M}/runs/search`, { experiment_ids: [later], run_view_type: 'ALL' }).expect(200)).body;
+    const { runs } = (
+      await t
+        .as('alice')
+        .post(`${M}/runs/search`, { experiment_ids: [later], run_view_type: 'ALL' })
+        .expect(200)
+    ).body;
     expect(runs).toHaveLength(2);
   });
 
@@ -111,7 +124,10 @@ describe('runs', () => {
     [{ key: 'x'.repeat(251), value: 1, timestamp: 1 }, 'exceeded length limit of 250'],
   ])('answers 400 to log-metric %j', async (body, message) => {
     const id = (await createRun()).info.run_id;
-    const res = await t.as('alice').post(`${M}/runs/log-metric`, { run_id: id, ...body }).expect(400);
+    const res = await t
+      .as('alice')
+      .post(`${M}/runs/log-metric`, { run_id: id, ...body })
+      .expect(400);
     expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect(res.body.message).toContain(message);
   });

@@ -45,8 +45,14 @@ afterAll(async () => {
 });
 
 type Call = (body: Record<string, unknown>) => Promise<{ status: number; body: Record<string, unknown> }>;
-const post = (path: string, base: () => Record<string, unknown> = () => ({})): Call => (body) => t.as().post(`${M}/${path}`, { ...base(), ...body });
-const get = (path: string): Call => (query) => t.as().get(`${M}/${path}`, query);
+const post =
+  (path: string, base: () => Record<string, unknown> = () => ({})): Call =>
+  (body) =>
+    t.as().post(`${M}/${path}`, { ...base(), ...body });
+const get =
+  (path: string): Call =>
+  (query) =>
+    t.as().get(`${M}/${path}`, query);
 const runsSearch = post('runs/search', () => ({ experiment_ids: [exp] }));
 const experimentsSearch = post('experiments/search');
 const modelsSearch = get('registered-models/search');
@@ -161,7 +167,11 @@ describe('filter caps', () => {
 
   it(`answers ${FILTER_LIMITS.maxComparisons} tag comparisons quickly and correctly on the other searches`, async () => {
     const filter = terms(FILTER_LIMITS.maxComparisons, (k) => `tags.t${k}='v'`);
-    for (const [call, key] of [[modelsSearch, 'registered_models'], [versionsSearch, 'model_versions'], [experimentsSearch, 'experiments']] as const) {
+    for (const [call, key] of [
+      [modelsSearch, 'registered_models'],
+      [versionsSearch, 'model_versions'],
+      [experimentsSearch, 'experiments'],
+    ] as const) {
       const started = Date.now();
       const res = await call({ filter });
       expect(res.status).toBe(200);

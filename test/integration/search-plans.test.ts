@@ -58,8 +58,7 @@ async function plan(sql: Prisma.Sql): Promise<PlanNode> {
 }
 
 const all = { kind: 'all' } as const;
-const runs = (filter: string | undefined, orderBy: string[] = []) =>
-  runSearchSql({ experimentIds: [exp], filter, orderBy, maxResults: 100, runViewType: 'ACTIVE_ONLY' }, all, 0);
+const runs = (filter: string | undefined, orderBy: string[] = []) => runSearchSql({ experimentIds: [exp], filter, orderBy, maxResults: 100, runViewType: 'ACTIVE_ONLY' }, all, 0);
 
 describe('search query plans at 100,000 runs', () => {
   it.each([
@@ -93,14 +92,20 @@ describe('search query plans at 100,000 runs', () => {
   it.each([
     ['registered models by name', Prisma.sql`SELECT id FROM registered_models rm WHERE rm.name = ${'model-7'}`],
     // As src/search/registry-search.ts writes it (compareValue).
-    ['registered models by tag', Prisma.sql`SELECT rm.id FROM registered_models rm WHERE EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${'team'} AND left(t.value, 200) = left(${'t7'}, 200) AND t.value = ${'t7'}) ORDER BY rm.name LIMIT 101`],
+    [
+      'registered models by tag',
+      Prisma.sql`SELECT rm.id FROM registered_models rm WHERE EXISTS (SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${'team'} AND left(t.value, 200) = left(${'t7'}, 200) AND t.value = ${'t7'}) ORDER BY rm.name LIMIT 101`,
+    ],
     ['versions of a model in a stage', Prisma.sql`SELECT version FROM model_versions WHERE model_id = ${7n} AND current_stage = ${'Production'} ORDER BY version DESC LIMIT 1`],
   ])('uses indexes for %s', async (_name, sql) => {
     expect(seqScans(await plan(sql))).toEqual([]);
   });
 
   it('answers a metric-filtered search over 100,000 runs through the API', async () => {
-    const res = await t.as().post('/api/2.0/mlflow/runs/search', { experiment_ids: [exp], filter: 'metrics.acc > 0.998', max_results: 1000 }).expect(200);
+    const res = await t
+      .as()
+      .post('/api/2.0/mlflow/runs/search', { experiment_ids: [exp], filter: 'metrics.acc > 0.998', max_results: 1000 })
+      .expect(200);
     expect(res.body.runs).toHaveLength(100);
   });
 });

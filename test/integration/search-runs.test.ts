@@ -17,12 +17,16 @@ beforeAll(async () => {
   for (const r of rows) {
     const run = (await t.as().post(`${M}/runs/create`, { experiment_id: exp, run_name: r.name, start_time: r.start }).expect(200)).body.run;
     ids[r.name] = run.info.run_id;
-    await t.as()
+    await t
+      .as()
       .post(`${M}/runs/log-batch`, {
         run_id: run.info.run_id,
         metrics: r.rmse === undefined ? [] : [{ key: 'rmse', value: r.rmse, timestamp: 1 }],
         params: [{ key: 'model', value: r.model }],
-        tags: [{ key: 'team', value: r.team }, { key: 'extra key', value: 'v' }],
+        tags: [
+          { key: 'team', value: r.team },
+          { key: 'extra key', value: 'v' },
+        ],
       })
       .expect(200);
   }
@@ -33,13 +37,19 @@ afterAll(async () => {
 });
 
 async function search(body: Record<string, unknown>): Promise<string[]> {
-  const res = await t.as().post(`${M}/runs/search`, { experiment_ids: [exp], ...body }).expect(200);
+  const res = await t
+    .as()
+    .post(`${M}/runs/search`, { experiment_ids: [exp], ...body })
+    .expect(200);
   return (res.body.runs ?? []).map((r: { info: { run_name: string } }) => r.info.run_name);
 }
 
 describe('runs/search', () => {
   it('lists newest first by default and returns full runs', async () => {
-    const res = await t.as().post(`${M}/runs/search`, { experiment_ids: [exp] }).expect(200);
+    const res = await t
+      .as()
+      .post(`${M}/runs/search`, { experiment_ids: [exp] })
+      .expect(200);
     expect(res.body.runs.map((r: { info: { run_name: string } }) => r.info.run_name)).toEqual(['r4', 'r3', 'r2', 'r1']);
     expect(res.body.runs[1].data.params).toEqual([{ key: 'model', value: 'xgb' }]);
   });
@@ -85,20 +95,32 @@ describe('runs/search', () => {
 
   it('never matches a NaN metric, whether or not it orders by that metric', async () => {
     const other = (await t.as().post(`${M}/experiments/create`, { name: 'search-nan' }).expect(200)).body.experiment_id;
-    for (const [name, value] of [['nan', 'NaN'], ['low', 0.1]] as const) {
+    for (const [name, value] of [
+      ['nan', 'NaN'],
+      ['low', 0.1],
+    ] as const) {
       const run = (await t.as().post(`${M}/runs/create`, { experiment_id: other, run_name: name }).expect(200)).body.run;
       await t.as().post(`${M}/runs/log-metric`, { run_id: run.info.run_id, key: 'rmse', value, timestamp: 1 }).expect(200);
     }
     for (const order_by of [[], ['metrics.rmse ASC']]) {
-      const res = await t.as().post(`${M}/runs/search`, { experiment_ids: [other], filter: 'metrics.rmse < 0.6', order_by }).expect(200);
+      const res = await t
+        .as()
+        .post(`${M}/runs/search`, { experiment_ids: [other], filter: 'metrics.rmse < 0.6', order_by })
+        .expect(200);
       expect(res.body.runs.map((r: { info: { run_name: string } }) => r.info.run_name)).toEqual(['low']);
     }
   });
 
   it('pages with max_results and page tokens', async () => {
-    const first = await t.as().post(`${M}/runs/search`, { experiment_ids: [exp], max_results: 3 }).expect(200);
+    const first = await t
+      .as()
+      .post(`${M}/runs/search`, { experiment_ids: [exp], max_results: 3 })
+      .expect(200);
     expect(first.body.runs).toHaveLength(3);
-    const second = await t.as().post(`${M}/runs/search`, { experiment_ids: [exp], max_results: 3, page_token: first.body.next_page_token }).expect(200);
+    const second = await t
+      .as()
+      .post(`${M}/runs/search`, { experiment_ids: [exp], max_results: 3, page_token: first.body.next_page_token })
+      .expect(200);
     expect(second.body.runs.map((r: { info: { run_name: string } }) => r.info.run_name)).toEqual(['r1']);
     expect(second.body.next_page_token).toBeUndefined();
   });
@@ -115,7 +137,10 @@ describe('runs/search', () => {
     await t.container.prisma.permissionGrant.create({
       data: { resourceType: 'experiment', resourceId: exp, principalType: 'user', principal: 'outsider', level: 'NO_PERMISSIONS', createdAt: 0n },
     });
-    const res = await t.as('outsider').post(`${M}/runs/search`, { experiment_ids: [exp] }).expect(200);
+    const res = await t
+      .as('outsider')
+      .post(`${M}/runs/search`, { experiment_ids: [exp] })
+      .expect(200);
     expect(res.body).toEqual({});
   });
 
@@ -133,7 +158,10 @@ describe('runs/search', () => {
     [{ experiment_ids: ['abc'] }, 'Invalid experiment ID'],
     [{ page_token: '%%%' }, 'page token'],
   ])('answers 400 INVALID_PARAMETER_VALUE to %j', async (body, message) => {
-    const res = await t.as().post(`${M}/runs/search`, { experiment_ids: [exp], ...body }).expect(400);
+    const res = await t
+      .as()
+      .post(`${M}/runs/search`, { experiment_ids: [exp], ...body })
+      .expect(400);
     expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
     expect(res.body.message).toContain(message);
   });

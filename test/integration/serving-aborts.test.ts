@@ -52,7 +52,11 @@ async function registerModel(baseUrl: string, token: string, files: ReadonlyArra
   return model;
 }
 
-const FILES = [['model/MLmodel', 1024], ['model/weights.bin', SIZE], ['model/tail.bin', 4 * 1024 * 1024]] as const;
+const FILES = [
+  ['model/MLmodel', 1024],
+  ['model/weights.bin', SIZE],
+  ['model/tail.bin', 4 * 1024 * 1024],
+] as const;
 
 // The service as `npm start` runs it, in a process of its own: a crash shows as the process exiting.
 describe('the service process, when archive downloads are dropped', () => {
@@ -75,7 +79,10 @@ describe('the service process, when archive downloads are dropped', () => {
   });
 
   it('keeps running and serving', async () => {
-    const model = await registerModel(service.url, token, [['model/MLmodel', 1024], ['model/weights.bin', 100 * 1024 * 1024]]);
+    const model = await registerModel(service.url, token, [
+      ['model/MLmodel', 1024],
+      ['model/weights.bin', 100 * 1024 * 1024],
+    ]);
     const url = `${service.url}/api/2.0/registry/models/${model}/1/archive`;
     for (let i = 0; i < 3; i++) await dropAfterFirstBytes(url, token);
     await new Promise((r) => setTimeout(r, 1000));
@@ -105,15 +112,19 @@ describe.each([
     ['the archive', '/Production/archive'],
     ['the archive by version', '/1/archive'],
     ['one file', '/Production/files/weights.bin'],
-  ])('keeps serving after clients drop %s', async (_what, suffix) => {
-    const url = `${t.baseUrl}/api/2.0/registry/models/${model}${suffix}`;
-    for (let i = 0; i < 5; i++) await dropAfterFirstBytes(url, token);
-    await t.http.get('/health').expect(200);
-    // The service still serves the whole thing, byte for byte.
-    const res = await get(url, token);
-    expect(res.statusCode).toBe(200);
-    const body = suffix.endsWith('archive') ? res.pipe(createGunzip()) : res;
-    const { bytes } = await sha256Of(body);
-    expect(bytes).toBeGreaterThanOrEqual(SIZE);
-  }, 120_000);
+  ])(
+    'keeps serving after clients drop %s',
+    async (_what, suffix) => {
+      const url = `${t.baseUrl}/api/2.0/registry/models/${model}${suffix}`;
+      for (let i = 0; i < 5; i++) await dropAfterFirstBytes(url, token);
+      await t.http.get('/health').expect(200);
+      // The service still serves the whole thing, byte for byte.
+      const res = await get(url, token);
+      expect(res.statusCode).toBe(200);
+      const body = suffix.endsWith('archive') ? res.pipe(createGunzip()) : res;
+      const { bytes } = await sha256Of(body);
+      expect(bytes).toBeGreaterThanOrEqual(SIZE);
+    },
+    120_000,
+  );
 });

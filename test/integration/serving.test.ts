@@ -36,13 +36,28 @@ const binary = (res: import('supertest').Response, cb: (err: Error | null, body:
 const text = async (req: import('supertest').Test) => ((await req.buffer(true).parse(binary)).body as Buffer).toString();
 
 async function versionWithFiles(name: string, files: Record<string, string>): Promise<string> {
-  const exp = (await t.as().post(`${M}/experiments/get-by-name`).query({ experiment_name: 'serving' }).catch(() => null))?.body?.experiment?.experiment_id
-    ?? (await t.as().post(`${M}/experiments/create`, { name: `serving-${name}-${Math.random()}` }).expect(200)).body.experiment_id;
+  const exp =
+    (
+      await t
+        .as()
+        .post(`${M}/experiments/get-by-name`)
+        .query({ experiment_name: 'serving' })
+        .catch(() => null)
+    )?.body?.experiment?.experiment_id ??
+    (
+      await t
+        .as()
+        .post(`${M}/experiments/create`, { name: `serving-${name}-${Math.random()}` })
+        .expect(200)
+    ).body.experiment_id;
   const run = (await t.as().post(`${M}/runs/create`, { experiment_id: exp }).expect(200)).body.run.info;
   for (const [path, content] of Object.entries(files)) {
     await t.container.artifactStore.put(`${exp}/${run.run_id}/artifacts/model/${path}`, Readable.from([Buffer.from(content)]));
   }
-  const v = await t.as().post(`${M}/model-versions/create`, { name, source: `runs:/${run.run_id}/model`, run_id: run.run_id }).expect(200);
+  const v = await t
+    .as()
+    .post(`${M}/model-versions/create`, { name, source: `runs:/${run.run_id}/model`, run_id: run.run_id })
+    .expect(200);
   return v.body.model_version.version;
 }
 
@@ -65,7 +80,11 @@ describe('serving fetch', () => {
     expect(res.headers['x-registry-model-version']).toBe('1');
     expect(await untar(res.body as Buffer)).toEqual({ MLmodel: 'flavors: v1\n', 'data/weights.bin': 'one' });
     const etag = res.headers.etag as string;
-    const again = await t.http.get(`${R}/svc/production/archive`).set('Authorization', `Bearer ${tokenFor('admin', { admin: true })}`).set('If-None-Match', etag).expect(304);
+    const again = await t.http
+      .get(`${R}/svc/production/archive`)
+      .set('Authorization', `Bearer ${tokenFor('admin', { admin: true })}`)
+      .set('If-None-Match', etag)
+      .expect(304);
     expect(again.text ?? '').toBe('');
   });
 
@@ -76,7 +95,11 @@ describe('serving fetch', () => {
     expect(after.headers.etag).not.toBe(before);
     expect(await text(t.as().get(`${R}/svc/Production/files/MLmodel`))).toBe('flavors: v2\n');
     expect(after.headers['x-registry-model-version']).toBe('2');
-    await t.http.get(`${R}/svc/Production/files/MLmodel`).set('Authorization', `Bearer ${tokenFor('admin', { admin: true })}`).set('If-None-Match', before).expect(200);
+    await t.http
+      .get(`${R}/svc/Production/files/MLmodel`)
+      .set('Authorization', `Bearer ${tokenFor('admin', { admin: true })}`)
+      .set('If-None-Match', before)
+      .expect(200);
     await t.as().post(`${M}/model-versions/transition-stage`, { name: 'svc', version: '1', stage: 'Production', archive_existing_versions: true }).expect(200);
     await t.as().post(`${M}/model-versions/transition-stage`, { name: 'svc', version: '2', stage: 'Staging' }).expect(200);
   });
@@ -86,7 +109,11 @@ describe('serving fetch', () => {
     expect(await text(t.as().get(`${R}/svc/@candidate/files/data/weights.bin`).expect(200))).toBe('two');
     expect(await text(t.as().get(`${R}/svc/1/files/data/weights.bin`).expect(200))).toBe('one');
     expect((await t.as().get(`${R}/svc/latest/files/MLmodel`).expect(200)).headers['x-registry-model-version']).toBe('2');
-    const part = t.http.get(`${R}/svc/1/files/MLmodel`).set('Authorization', `Bearer ${tokenFor('admin', { admin: true })}`).set('Range', 'bytes=0-6').expect(206);
+    const part = t.http
+      .get(`${R}/svc/1/files/MLmodel`)
+      .set('Authorization', `Bearer ${tokenFor('admin', { admin: true })}`)
+      .set('Range', 'bytes=0-6')
+      .expect(206);
     expect(await text(part)).toBe('flavors');
   });
 

@@ -38,8 +38,7 @@ afterAll(async () => {
 
 const artifactPath = (name: string) => `/api/2.0/mlflow-artifacts/artifacts/${run.experimentId}/${run.runId}/artifacts/${name}`;
 const runDir = () => path.join(dataDir, 'artifacts', run.experimentId, run.runId, 'artifacts');
-const tempFilesIn = (dir: string): string[] =>
-  fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => path.basename(f).startsWith(TEMP_PREFIX)) : [];
+const tempFilesIn = (dir: string): string[] => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => path.basename(f).startsWith(TEMP_PREFIX)) : []);
 
 async function start(env: Record<string, string> = {}): Promise<RegistryProcess> {
   registry = await spawnRegistry({ DATA_DIR: dataDir, DATABASE_URL: db.url, ...env });

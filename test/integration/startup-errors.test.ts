@@ -101,7 +101,9 @@ describe('start-up failures', () => {
   it('HOST that is not an address of this machine', async () => {
     const { code, line } = await failure(launched.badHost);
     expect(code).toBe(2);
-    expect(line).toBe('registry failed to start: HOST 203.0.113.7 is not an address of this machine: set HOST to 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its addresses.');
+    expect(line).toBe(
+      'registry failed to start: HOST 203.0.113.7 is not an address of this machine: set HOST to 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its addresses.',
+    );
   });
 
   describe('embedded PostgreSQL', () => {

@@ -20,7 +20,8 @@ async function dropMidUpload(method: string, url: string, headers: http.Outgoing
 /** Every file below `dir`, relative to it. */
 function filesBelow(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }))
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
     .map((d) => path.relative(dir, path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name)));
 }
@@ -54,29 +55,42 @@ describe.each([
 
   it.each([
     ['an artifact PUT', () => ({ url: `/api/2.0/mlflow-artifacts/artifacts/${root}/put.bin`, method: 'PUT', type: 'application/octet-stream', head: Buffer.alloc(0) })],
-    ['a form upload', () => ({ url: `/api/2.0/mlflow-artifacts/upload?run_id=${runId}&path=form`, method: 'POST', type: `multipart/form-data; boundary=${boundary}`, head: formHead('file', 'form.bin') })],
-    ['a version upload', () => ({ url: `/api/2.0/registry/models/${model}/versions`, method: 'POST', type: `multipart/form-data; boundary=${boundary}`, head: formHead('file', 'version.bin') })],
-  ])('keeps serving after %s is dropped, and keeps nothing of it', async (_what, build) => {
-    const { url, method, type, head } = build();
-    for (let i = 0; i < 3; i++) {
-      await dropMidUpload(method, `${t.baseUrl}${url}`, { ...bearer(token), 'Content-Type': type, 'Content-Length': 200 * 1024 * 1024 }, head);
-    }
-    await t.http.get('/health').expect(200);
-    const stored: string[] = [];
-    for await (const f of t.container.artifactStore.walk('')) stored.push(f.key);
-    expect(stored).toEqual([]);
-    const versions = await t.as('alice').get(`${API}/model-versions/search`, { filter: `name = '${model}'` }).expect(200);
-    expect(versions.body.model_versions ?? []).toEqual([]);
-    // Nor any temporary file on the local disk (the S3 store keeps none there).
-    if (t.container.artifactStore instanceof LocalArtifactStore) {
-      const dir = t.container.artifactStore.root;
-      expect(fs.existsSync(dir)).toBe(true);
-      expect(filesBelow(dir)).toEqual([]);
-    }
-    // And a whole upload on the same route still works.
-    const res = await t.http.put(`/api/2.0/mlflow-artifacts/artifacts/${root}/after.bin`).set(bearer(token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('ok'));
-    expect(res.status).toBe(200);
-    if (t.container.artifactStore instanceof LocalArtifactStore) expect(filesBelow(t.container.artifactStore.root)).toEqual([`${root}/after.bin`]);
-    await t.http.delete(`/api/2.0/mlflow-artifacts/artifacts/${root}/after.bin`).set(bearer(token)).expect(200);
-  }, 60_000);
+    [
+      'a form upload',
+      () => ({ url: `/api/2.0/mlflow-artifacts/upload?run_id=${runId}&path=form`, method: 'POST', type: `multipart/form-data; boundary=${boundary}`, head: formHead('file', 'form.bin') }),
+    ],
+    [
+      'a version upload',
+      () => ({ url: `/api/2.0/registry/models/${model}/versions`, method: 'POST', type: `multipart/form-data; boundary=${boundary}`, head: formHead('file', 'version.bin') }),
+    ],
+  ])(
+    'keeps serving after %s is dropped, and keeps nothing of it',
+    async (_what, build) => {
+      const { url, method, type, head } = build();
+      for (let i = 0; i < 3; i++) {
+        await dropMidUpload(method, `${t.baseUrl}${url}`, { ...bearer(token), 'Content-Type': type, 'Content-Length': 200 * 1024 * 1024 }, head);
+      }
+      await t.http.get('/health').expect(200);
+      const stored: string[] = [];
+      for await (const f of t.container.artifactStore.walk('')) stored.push(f.key);
+      expect(stored).toEqual([]);
+      const versions = await t
+        .as('alice')
+        .get(`${API}/model-versions/search`, { filter: `name = '${model}'` })
+        .expect(200);
+      expect(versions.body.model_versions ?? []).toEqual([]);
+      // Nor any temporary file on the local disk (the S3 store keeps none there).
+      if (t.container.artifactStore instanceof LocalArtifactStore) {
+        const dir = t.container.artifactStore.root;
+        expect(fs.existsSync(dir)).toBe(true);
+        expect(filesBelow(dir)).toEqual([]);
+      }
+      // And a whole upload on the same route still works.
+      const res = await t.http.put(`/api/2.0/mlflow-artifacts/artifacts/${root}/after.bin`).set(bearer(token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('ok'));
+      expect(res.status).toBe(200);
+      if (t.container.artifactStore instanceof LocalArtifactStore) expect(filesBelow(t.container.artifactStore.root)).toEqual([`${root}/after.bin`]);
+      await t.http.delete(`/api/2.0/mlflow-artifacts/artifacts/${root}/after.bin`).set(bearer(token)).expect(200);
+    },
+    60_000,
+  );
 });

@@ -29,9 +29,7 @@ describe('loadConfig', () => {
 
   it('refuses a short JWT secret and both secret and public key at once', () => {
     expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
-    expect(() =>
-      loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' }),
-    ).toThrow(/not both/);
+    expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----' })).toThrow(/not both/);
     expect(() => loadConfig({ JWT_PUBLIC_KEY: 'not a pem' })).toThrow(/PEM/);
   });
 

@@ -42,7 +42,10 @@ const INVALID = { status: 400, code: 'INVALID_PARAMETER_VALUE', retryAfter: unde
 describe('classifyDatabaseError', () => {
   it.each([
     ['57P03 starting up, from pg', pgError('57P03', 'the database system is starting up', 'FATAL')],
-    ['57P03 starting up, from a Prisma model query', adapterError({ kind: 'postgres', code: '57P03', originalCode: '57P03', originalMessage: 'the database system is starting up', severity: 'FATAL' })],
+    [
+      '57P03 starting up, from a Prisma model query',
+      adapterError({ kind: 'postgres', code: '57P03', originalCode: '57P03', originalMessage: 'the database system is starting up', severity: 'FATAL' }),
+    ],
     ['57P03 starting up, from a Prisma raw query', prismaError('P2010', { kind: 'postgres', code: '57P03', originalCode: '57P03', originalMessage: 'the database system is starting up' })],
     ['57P01 shutting down', pgError('57P01', 'terminating connection due to administrator command', 'FATAL')],
     ['57P02 crash shutdown', pgError('57P02', 'terminating connection because of crash of another server process', 'WARNING')],
@@ -79,11 +82,17 @@ describe('classifyDatabaseError', () => {
     ['22021 NUL in text', pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00')],
     ['22P02 invalid text representation', pgError('22P02', 'invalid input syntax for type bigint: "x"')],
     ['22001 too long, from Prisma', prismaError('P2000', { kind: 'LengthMismatch', originalCode: '22001', column: 'name' })],
-    ['22003 out of range, from a Prisma model query', adapterError({ kind: 'ValueOutOfRange', originalCode: '22003', originalMessage: 'value "2147483648" is out of range for type integer' })],
+    [
+      '22003 out of range, from a Prisma model query',
+      adapterError({ kind: 'ValueOutOfRange', originalCode: '22003', originalMessage: 'value "2147483648" is out of range for type integer' }),
+    ],
     ['23502 null', pgError('23502', 'null value in column "name" violates not-null constraint')],
     ['23514 check', pgError('23514', 'new row violates check constraint')],
     ['54000 index row too large', pgError('54000', 'index row size 9000 exceeds btree version 4 maximum 2704')],
-    ['a lone surrogate Prisma refused', new Prisma.PrismaClientUnknownRequestError('JSON Error: lone leading surrogate in hex escape at line 1 column 93', { clientVersion: Prisma.prismaVersion.client })],
+    [
+      'a lone surrogate Prisma refused',
+      new Prisma.PrismaClientUnknownRequestError('JSON Error: lone leading surrogate in hex escape at line 1 column 93', { clientVersion: Prisma.prismaVersion.client }),
+    ],
   ])('%s: 400 INVALID_PARAMETER_VALUE', (_what, err) => {
     expect(outcome(err)).toEqual(INVALID);
   });
@@ -100,7 +109,11 @@ describe('classifyDatabaseError', () => {
   });
 
   it('never repeats what could name a host, a user or a database', () => {
-    for (const err of [socketError('ECONNREFUSED'), pgError('28P01', 'password authentication failed for user "registry"', 'FATAL'), prismaError('P1001', { kind: 'DatabaseNotReachable', host: '10.0.0.5', port: 5432 })]) {
+    for (const err of [
+      socketError('ECONNREFUSED'),
+      pgError('28P01', 'password authentication failed for user "registry"', 'FATAL'),
+      prismaError('P1001', { kind: 'DatabaseNotReachable', host: '10.0.0.5', port: 5432 }),
+    ]) {
       expect(classifyDatabaseError(err)?.message).not.toMatch(/10\.0\.0\.5|registry"/);
     }
   });
@@ -119,7 +132,15 @@ describe('classifyDatabaseError', () => {
 
   it('reads the SQLSTATE wherever the client put it', () => {
     expect(databaseFailureOf(pgError('57P03', 'the database system is starting up', 'FATAL'))).toMatchObject({ sqlstate: '57P03' });
-    expect(databaseFailureOf(adapterError({ kind: 'postgres', code: '57014', originalCode: '57014', originalMessage: 'canceling statement' }))).toMatchObject({ sqlstate: '57014', kind: 'postgres', message: 'canceling statement' });
-    expect(databaseFailureOf(prismaError('P2010', { kind: 'postgres', originalCode: '22021', originalMessage: 'invalid byte sequence' }))).toMatchObject({ sqlstate: '22021', prismaCode: 'P2010', message: 'invalid byte sequence' });
+    expect(databaseFailureOf(adapterError({ kind: 'postgres', code: '57014', originalCode: '57014', originalMessage: 'canceling statement' }))).toMatchObject({
+      sqlstate: '57014',
+      kind: 'postgres',
+      message: 'canceling statement',
+    });
+    expect(databaseFailureOf(prismaError('P2010', { kind: 'postgres', originalCode: '22021', originalMessage: 'invalid byte sequence' }))).toMatchObject({
+      sqlstate: '22021',
+      prismaCode: 'P2010',
+      message: 'invalid byte sequence',
+    });
   });
 });

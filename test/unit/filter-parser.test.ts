@@ -30,7 +30,7 @@ describe('parseFilter', () => {
   });
 
   it.each([
-    ["metrics.a < 1 OR metrics.b > 2", 'OR is not supported'],
+    ['metrics.a < 1 OR metrics.b > 2', 'OR is not supported'],
     ['metrics.a <', 'expected a number or a quoted string'],
     ["= 'x'", 'expected an identifier'],
     ["params.a 'x'", 'expected a comparator'],

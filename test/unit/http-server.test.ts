@@ -20,7 +20,11 @@ describe('createHttpServer', () => {
     server = createHttpServer(app);
     // Runs before Express's own listener: what Node built, before Express touches it.
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-      born.push({ reqProto: Object.getPrototypeOf(req) as object, resProto: Object.getPrototypeOf(res) as object, declared: Object.hasOwn(req, 'principal') && Object.hasOwn(req, 'baseUrl') });
+      born.push({
+        reqProto: Object.getPrototypeOf(req) as object,
+        resProto: Object.getPrototypeOf(res) as object,
+        declared: Object.hasOwn(req, 'principal') && Object.hasOwn(req, 'baseUrl'),
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
@@ -42,7 +46,10 @@ describe('createHttpServer', () => {
   });
 
   it('leaves Express, body-parser and the response helpers working as before', async () => {
-    const res = await request(server).post('/echo').send({ a: [1, 2] }).expect(200);
+    const res = await request(server)
+      .post('/echo')
+      .send({ a: [1, 2] })
+      .expect(200);
     expect(res.body).toEqual({ body: { a: [1, 2] }, path: '/echo', ip: 'string', principal: 'someone', own: true });
     expect(res.headers['content-type']).toMatch(/^application\/json/);
   });

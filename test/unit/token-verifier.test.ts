@@ -149,8 +149,7 @@ describe('createTokenVerifier with JWT_JWKS_URL', () => {
   let jwks: JwksServer;
   let k1: SigningKey;
   let k2: SigningKey;
-  const verifierFor = (options: JwksOptions = {}, env: Record<string, string> = {}) =>
-    createTokenVerifier(loadConfig({ JWT_JWKS_URL: jwks.url, JWT_AUDIENCE: 'registry', ...env }), options);
+  const verifierFor = (options: JwksOptions = {}, env: Record<string, string> = {}) => createTokenVerifier(loadConfig({ JWT_JWKS_URL: jwks.url, JWT_AUDIENCE: 'registry', ...env }), options);
 
   beforeAll(async () => {
     [k1, k2] = await Promise.all([rsaSigningKey('k1'), rsaSigningKey('k2')]);
@@ -191,7 +190,9 @@ describe('createTokenVerifier with JWT_JWKS_URL', () => {
     jwks.fail(503);
     await expect(verifierFor().verify(token)).rejects.toMatchObject(refused(/cannot fetch the signing keys from JWT_JWKS_URL \(Expected 200 OK/));
     await jwks.close();
-    const err = await verifierFor().verify(token).catch((e: unknown) => e);
+    const err = await verifierFor()
+      .verify(token)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject(refused(/cannot fetch the signing keys from JWT_JWKS_URL \(ECONNREFUSED\)/));
     expect((err as Error).message).not.toContain('127.0.0.1');
   });

@@ -8,15 +8,7 @@ import type { ByteRange } from '../../storage/artifact-store';
  * Types a browser would run or render are served as text/plain: artifacts are user content, and
  * attachment + nosniff alone do not cover every client.
  */
-const ACTIVE_TYPES = new Set([
-  'text/html',
-  'application/xhtml+xml',
-  'image/svg+xml',
-  'application/javascript',
-  'text/javascript',
-  'application/xml',
-  'text/xml',
-]);
+const ACTIVE_TYPES = new Set(['text/html', 'application/xhtml+xml', 'image/svg+xml', 'application/javascript', 'text/javascript', 'application/xml', 'text/xml']);
 
 export function contentTypeFor(key: string): string {
   const type = mime.lookup(key) || 'application/octet-stream';

@@ -58,12 +58,18 @@ export async function receiveFormUpload(
         arrival.set(f, order);
         return { path: f.key, size: f.size };
       };
-      run().then((info) => cb(null, info), (err: unknown) => cb(err as Error));
+      run().then(
+        (info) => cb(null, info),
+        (err: unknown) => cb(err as Error),
+      );
     },
     _removeFile(_request, file, cb) {
       const f = stored.find((s) => s.key === file.path);
       if (!f) return cb(null);
-      upload.discard(f).then(() => cb(null), (err: unknown) => cb(err as Error));
+      upload.discard(f).then(
+        () => cb(null),
+        (err: unknown) => cb(err as Error),
+      );
     },
   };
   const middleware = multer({
@@ -80,7 +86,7 @@ export async function receiveFormUpload(
     middleware(req, res, (err?: unknown) => (err ? reject(malformedBody(err) ?? (err as Error)) : resolve()));
   });
   if (stored.length === 0) {
-    throw invalidParameter("No files in the upload; send each file as a form field, e.g. -F file=@model.onnx.");
+    throw invalidParameter('No files in the upload; send each file as a form field, e.g. -F file=@model.onnx.');
   }
   try {
     const dir = directoryField(req.body);

@@ -5,16 +5,14 @@ import { artifactKey, joinKey } from '../../storage/artifact-key';
 const optionalString = z.string().optional();
 
 /** GET /mlflow/artifacts/list (mlflow-api.md §1.3); `run_uuid` is the legacy name of `run_id`. */
-export const ListArtifacts = z
-  .object({ run_id: optionalString, run_uuid: optionalString, path: optionalString, page_token: optionalString })
-  .transform((q, ctx) => {
-    const runId = q.run_id || q.run_uuid;
-    if (!runId) {
-      ctx.addIssue({ code: 'custom', path: ['run_id'], message: 'required', input: undefined });
-      return z.NEVER;
-    }
-    return { runId, path: q.path, pageToken: q.page_token };
-  });
+export const ListArtifacts = z.object({ run_id: optionalString, run_uuid: optionalString, path: optionalString, page_token: optionalString }).transform((q, ctx) => {
+  const runId = q.run_id || q.run_uuid;
+  if (!runId) {
+    ctx.addIssue({ code: 'custom', path: ['run_id'], message: 'required', input: undefined });
+    return z.NEVER;
+  }
+  return { runId, path: q.path, pageToken: q.page_token };
+});
 export type ListArtifactsInput = z.output<typeof ListArtifacts>;
 
 /** GET /mlflow-artifacts/artifacts?path= (mlflow-api.md §1.7): the directory's key ('' = the root). */
@@ -35,28 +33,21 @@ const intLike = (min: number, max: number) => z.coerce.number().int().min(min).m
  * POST /mlflow-artifacts/mpu/{create,complete,abort}/<dir>: the URL names the directory, the body's
  * `path` is the client's local file, whose basename names the object: `key`.
  */
-const multipartKey = (dir: readonly string[], localPath: string) =>
-  joinKey(artifactKey(dir, { allowRoot: true }), artifactKey([path.posix.basename(localPath.replace(/\\/g, '/'))]));
+const multipartKey = (dir: readonly string[], localPath: string) => joinKey(artifactKey(dir, { allowRoot: true }), artifactKey([path.posix.basename(localPath.replace(/\\/g, '/'))]));
 
 const dirAndFile = { dir: segments, path: z.string().min(1) };
 
-export const CreateMultipartUpload = z
-  .object({ ...dirAndFile, num_parts: intLike(1, 10_000).default(1) })
-  .transform((i) => ({ key: multipartKey(i.dir, i.path), num_parts: i.num_parts }));
+export const CreateMultipartUpload = z.object({ ...dirAndFile, num_parts: intLike(1, 10_000).default(1) }).transform((i) => ({ key: multipartKey(i.dir, i.path), num_parts: i.num_parts }));
 
 export const CompleteMultipartUpload = z
   .object({
     ...dirAndFile,
     upload_id: z.string().min(1),
-    parts: z
-      .array(z.object({ part_number: intLike(1, 10_000), etag: z.string().min(1), url: optionalString }))
-      .min(1),
+    parts: z.array(z.object({ part_number: intLike(1, 10_000), etag: z.string().min(1), url: optionalString })).min(1),
   })
   .transform((i) => ({ key: multipartKey(i.dir, i.path), upload_id: i.upload_id, parts: i.parts }));
 
-export const AbortMultipartUpload = z
-  .object({ ...dirAndFile, upload_id: z.string().min(1) })
-  .transform((i) => ({ key: multipartKey(i.dir, i.path), upload_id: i.upload_id }));
+export const AbortMultipartUpload = z.object({ ...dirAndFile, upload_id: z.string().min(1) }).transform((i) => ({ key: multipartKey(i.dir, i.path), upload_id: i.upload_id }));
 
 /** POST /mlflow-artifacts/upload (multipart/form-data, our addition for clients without MLflow). */
 export const UploadQuery = z.object({ run_id: optionalString, path: optionalString });

@@ -102,7 +102,11 @@ export class ArtifactsService {
 
   async completeMultipartUpload(key: string, input: { upload_id: string; parts: Array<{ part_number: number; etag: string }> }): Promise<void> {
     const parts = [...input.parts].sort((a, b) => a.part_number - b.part_number);
-    await this.multipart().complete(key, input.upload_id, parts.map((x) => ({ partNumber: x.part_number, etag: x.etag })));
+    await this.multipart().complete(
+      key,
+      input.upload_id,
+      parts.map((x) => ({ partNumber: x.part_number, etag: x.etag })),
+    );
   }
 
   async abortMultipartUpload(key: string, input: { upload_id: string }): Promise<void> {

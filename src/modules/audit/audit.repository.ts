@@ -55,11 +55,7 @@ export class AuditRepository {
    * Newest first. A model's events are found by its id (so renames keep its history) and, for
    * events of deleted models, by the name it had.
    */
-  async list(
-    filter: { modelId?: bigint; modelIds?: bigint[]; modelName?: string; version?: number; experimentId?: bigint },
-    offset: number,
-    limit: number,
-  ): Promise<AuditEventRecord[]> {
+  async list(filter: { modelId?: bigint; modelIds?: bigint[]; modelName?: string; version?: number; experimentId?: bigint }, offset: number, limit: number): Promise<AuditEventRecord[]> {
     const who: Prisma.AuditEventWhereInput[] = [];
     if (filter.modelId !== undefined) who.push({ modelId: filter.modelId });
     if (filter.modelIds !== undefined && filter.modelIds.length > 0) who.push({ modelId: { in: filter.modelIds } });

@@ -33,7 +33,7 @@ export function auditRoutes(c: Container): AnyRoute[] {
           { key: 'model', type: 'registered_model', level: 'READ', when: 'name (and version) is given' },
         ],
       },
-      summary: "The audit trail of an experiment or a registered model, newest first, a page at a time.",
+      summary: 'The audit trail of an experiment or a registered model, newest first, a page at a time.',
       handle: async ({ input, granted }) => {
         const page = await c.auditTrail.list(queryOf(input), granted!);
         return {

@@ -85,12 +85,7 @@ export class ExperimentsRepository {
   }
 
   /** Inserts the experiment and its tags in one transaction; the default location needs the new id. */
-  async create(
-    name: string,
-    artifactLocation: string | undefined,
-    tags: Array<{ key: string; value: string }>,
-    nowMs: number,
-  ): Promise<bigint> {
+  async create(name: string, artifactLocation: string | undefined, tags: Array<{ key: string; value: string }>, nowMs: number): Promise<bigint> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const [row] = await tx.$queryRaw<Array<{ id: bigint }>>`

@@ -20,10 +20,7 @@ const experimentNotFound = (experimentId: string) => notFound(`No Experiment wit
 export type ExperimentSearchQuery = SearchExperimentsQuery;
 
 /** The search module's SQL search (src/search), bound to the database by the container. */
-export type ExperimentIdSearch = (
-  input: ExperimentSearchQuery,
-  scope: VisibleScope,
-) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
+export type ExperimentIdSearch = (input: ExperimentSearchQuery, scope: VisibleScope) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
 
 function validateArtifactLocation(location: string): void {
   if (location.startsWith('runs:')) {
@@ -113,9 +110,7 @@ export class ExperimentsService {
 
   async search(p: Principal, query: ExperimentSearchQuery): Promise<{ items: ExperimentWithTags[]; nextPageToken?: string }> {
     if (query.maxResults < 1 || query.maxResults > LIMITS.searchExperimentsMax) {
-      throw invalidParameter(
-        `Invalid value ${query.maxResults} for parameter 'max_results' supplied. It must be at most ${LIMITS.searchExperimentsMax} and positive.`,
-      );
+      throw invalidParameter(`Invalid value ${query.maxResults} for parameter 'max_results' supplied. It must be at most ${LIMITS.searchExperimentsMax} and positive.`);
     }
     const scope = await this.permissions.visibleScope(p, 'experiment', 'READ');
     const { ids, nextPageToken } = await this.searchIds(query, scope);
@@ -134,14 +129,12 @@ export class ExperimentsService {
       });
     }
     await this.repo.rename(experiment.id, newName, this.clock.nowMs());
-    await this.audit.record(p, [
-      { action: 'experiment_renamed', resourceType: 'experiment', experimentId: experiment.id, before: { name: experiment.name }, after: { name: newName } },
-    ]);
+    await this.audit.record(p, [{ action: 'experiment_renamed', resourceType: 'experiment', experimentId: experiment.id, before: { name: experiment.name }, after: { name: newName } }]);
   }
 
   async delete(p: Principal, experimentId: string): Promise<void> {
     const experiment = await this.existing(experimentId);
-    if (experiment.id === 0n) throw invalidParameter('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
+    if (experiment.id === 0n) throw invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
     if (experiment.lifecycleStage !== 'active') throw notFound(`Experiment ${experimentId} is already deleted.`);
     await this.repo.softDelete(experiment.id, this.clock.nowMs());
     await this.audit.record(p, [{ action: 'experiment_deleted', resourceType: 'experiment', experimentId: experiment.id }]);

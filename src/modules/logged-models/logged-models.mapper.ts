@@ -25,10 +25,16 @@ export const toApiLoggedModel = (m: LoggedModelRecord) => ({
     ...(m.modelType ? { model_type: m.modelType } : {}),
     ...(m.sourceRunId ? { source_run_id: m.sourceRunId } : {}),
     ...nonEmpty('tags', m.tags),
-    ...nonEmpty('registrations', m.registrations.map((r) => ({ name: r.name, version: String(r.version) }))),
+    ...nonEmpty(
+      'registrations',
+      m.registrations.map((r) => ({ name: r.name, version: String(r.version) })),
+    ),
   },
   data: {
     ...nonEmpty('params', m.params),
-    ...nonEmpty('metrics', m.metrics.map((x) => toApiModelMetric(m.id, x))),
+    ...nonEmpty(
+      'metrics',
+      m.metrics.map((x) => toApiModelMetric(m.id, x)),
+    ),
   },
 });

@@ -53,7 +53,9 @@ export class LoggedModelsRepository {
     if (ids.length === 0) return [];
     const [rows, metrics] = await Promise.all([
       this.prisma.loggedModel.findMany({ where: { id: { in: ids }, lifecycleStage: 'active' }, include }),
-      this.prisma.$queryRaw<Array<{ model_id: string; key: string; value: number; is_nan: boolean; timestamp: bigint; step: bigint; run_id: string; dataset_name: string | null; dataset_digest: string | null }>>`
+      this.prisma.$queryRaw<
+        Array<{ model_id: string; key: string; value: number; is_nan: boolean; timestamp: bigint; step: bigint; run_id: string; dataset_name: string | null; dataset_digest: string | null }>
+      >`
         SELECT model_id, key, value, is_nan, timestamp, step, run_id, dataset_name, dataset_digest FROM logged_model_metrics
         WHERE model_id = ANY(${ids}::text[]) ORDER BY model_id, key, timestamp, step, run_id`,
     ]);
@@ -89,7 +91,11 @@ export class LoggedModelsRepository {
     return rows[0]?.experiment_id ?? null;
   }
 
-  async create(m: Omit<LoggedModelRow, 'tags' | 'params' | 'metrics' | 'statusMessage' | 'lifecycleStage'>, tags: Array<{ key: string; value: string }>, params: Array<{ key: string; value: string }>): Promise<void> {
+  async create(
+    m: Omit<LoggedModelRow, 'tags' | 'params' | 'metrics' | 'statusMessage' | 'lifecycleStage'>,
+    tags: Array<{ key: string; value: string }>,
+    params: Array<{ key: string; value: string }>,
+  ): Promise<void> {
     await this.prisma.$transaction([
       this.prisma.loggedModel.create({
         data: {

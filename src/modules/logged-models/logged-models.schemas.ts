@@ -24,17 +24,16 @@ export const SearchLoggedModels = z.object({
   datasets: list(z.object({ dataset_name: requiredString(), dataset_digest: z.string().optional() }), LIMITS.idsPerRequest).default([]),
   max_results: int64().default(50),
   order_by: list(
-      z
-        .object({
-          field_name: requiredString(),
-          ascending: z.boolean().default(true),
-          dataset_name: z.string().optional(),
-          dataset_digest: z.string().optional(),
-        })
-        .loose(),
-      LIMITS.orderByTerms,
-    )
-    .default([]),
+    z
+      .object({
+        field_name: requiredString(),
+        ascending: z.boolean().default(true),
+        dataset_name: z.string().optional(),
+        dataset_digest: z.string().optional(),
+      })
+      .loose(),
+    LIMITS.orderByTerms,
+  ).default([]),
   page_token: z.string().optional(),
 });
 

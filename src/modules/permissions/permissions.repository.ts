@@ -15,8 +15,7 @@ export interface GrantRecord {
 export const GRANT_COLUMNS = Prisma.sql`resource_type AS "resourceType", resource_id AS "resourceId", principal_type AS "principalType", principal, level`;
 
 /** The caller's own grants: as the user, or through one of its groups. */
-const callerIs = (p: Principal) =>
-  Prisma.sql`((principal_type = 'user' AND principal = ${p.subject}) OR (principal_type = 'group' AND principal = ANY(${[...p.groups]}::text[])))`;
+const callerIs = (p: Principal) => Prisma.sql`((principal_type = 'user' AND principal = ${p.subject}) OR (principal_type = 'group' AND principal = ANY(${[...p.groups]}::text[])))`;
 
 /**
  * Data access as src/db/README.md says: the checks every request (or search) makes through `sql`;

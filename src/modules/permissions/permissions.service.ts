@@ -62,10 +62,7 @@ export class PermissionsService {
   }
 
   denied(p: Principal, type: ResourceType, need: Level, what: string): RegistryError {
-    return new RegistryError(
-      'PERMISSION_DENIED',
-      `Permission denied: user '${p.subject}' needs ${need} on ${NOUN[type]} ${what}.`,
-    );
+    return new RegistryError('PERMISSION_DENIED', `Permission denied: user '${p.subject}' needs ${need} on ${NOUN[type]} ${what}.`);
   }
 
   /** The resources of this type the caller holds at least `need` on, for filtering in SQL. */
@@ -85,10 +82,7 @@ export class PermissionsService {
 
   /** The creator of an experiment or registered model gets MANAGE on it. */
   async grantCreator(p: Principal, type: ResourceType, resourceId: string): Promise<void> {
-    await this.repo.upsert(
-      { resourceType: type, resourceId, principalType: 'user', principal: p.subject, level: 'MANAGE' },
-      this.clock.nowMs(),
-    );
+    await this.repo.upsert({ resourceType: type, resourceId, principalType: 'user', principal: p.subject, level: 'MANAGE' }, this.clock.nowMs());
   }
 
   async forgetResource(type: ResourceType, resourceId: string): Promise<void> {

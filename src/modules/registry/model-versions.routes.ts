@@ -48,7 +48,14 @@ export function modelVersionsRoutes(c: Container): AnyRoute[] {
       path: '/model-versions/get',
       schema: S.GetModelVersion,
       from: 'query',
-      access: { kind: 'resource', type: 'registered_model', level: 'USE', on: ofVersion, refine: USE_VIEW, cases: [{ key: 'none', level: 'READ', when: 'the version is in None or Staging and behind no protected alias' }] },
+      access: {
+        kind: 'resource',
+        type: 'registered_model',
+        level: 'USE',
+        on: ofVersion,
+        refine: USE_VIEW,
+        cases: [{ key: 'none', level: 'READ', when: 'the version is in None or Staging and behind no protected alias' }],
+      },
       summary: 'One model version with its tags and aliases.',
       handle: async ({ input, principal, granted }) => ({
         model_version: toApiModelVersion(await versions.get(principal, modelGrant(granted, input.name), input.version)),
@@ -115,9 +122,7 @@ export function modelVersionsRoutes(c: Container): AnyRoute[] {
       },
       summary: 'Moves a model version to another stage, optionally archiving the others in it.',
       handle: async ({ input, principal, granted }) => ({
-        model_version: toApiModelVersion(
-          await versions.transitionStage(principal, modelGrant(granted, input.name), input.version, input.stage, input.archive_existing_versions),
-        ),
+        model_version: toApiModelVersion(await versions.transitionStage(principal, modelGrant(granted, input.name), input.version, input.stage, input.archive_existing_versions)),
       }),
     }),
     route({

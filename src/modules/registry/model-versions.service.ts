@@ -27,10 +27,7 @@ export interface ModelVersionSearchInput {
 }
 
 /** src/search's searchModelVersionKeys, bound to the database by the container. */
-export type SearchModelVersionKeys = (
-  input: ModelVersionSearchInput,
-  scope: VisibleScope,
-) => Promise<{ keys: VersionKey[]; nextPageToken?: string }>;
+export type SearchModelVersionKeys = (input: ModelVersionSearchInput, scope: VisibleScope) => Promise<{ keys: VersionKey[]; nextPageToken?: string }>;
 
 export interface CreateModelVersionInput {
   source: string;
@@ -217,11 +214,7 @@ export class ModelVersionsService {
       const after = description === undefined || description === '' ? null : description;
       await this.versions.update(key, { description: after, nowMs: this.clock.nowMs() }, tx);
       if (row.description !== after) {
-        await this.audit.record(
-          p,
-          [event({ model }, { action: 'update_description', version, before: { description: row.description }, after: { description: after } })],
-          tx,
-        );
+        await this.audit.record(p, [event({ model }, { action: 'update_description', version, before: { description: row.description }, after: { description: after } })], tx);
       }
       return key;
     });
@@ -239,11 +232,7 @@ export class ModelVersionsService {
       const aliases = await this.models.deleteAliasesOfVersion(model.id, version, tx);
       await this.versions.softDelete(key, nowMs, tx);
       await this.models.touch(model.id, nowMs, tx);
-      await this.audit.record(
-        p,
-        [event({ model }, { action: 'delete_model_version', version, before: { stage: row.currentStage, ...(aliases.length > 0 ? { aliases } : {}) } })],
-        tx,
-      );
+      await this.audit.record(p, [event({ model }, { action: 'delete_model_version', version, before: { stage: row.currentStage, ...(aliases.length > 0 ? { aliases } : {}) } })], tx);
     });
   }
 
@@ -272,9 +261,7 @@ export class ModelVersionsService {
         p,
         [
           event({ model }, { action: 'transition_stage', version, before: { stage: from }, after: { stage } }),
-          ...archived.map((v) =>
-            event({ model }, { action: 'archive_existing_version', version: v, before: { stage }, after: { stage: 'Archived', archived_by_version: String(version) } }),
-          ),
+          ...archived.map((v) => event({ model }, { action: 'archive_existing_version', version: v, before: { stage }, after: { stage: 'Archived', archived_by_version: String(version) } })),
         ],
         tx,
       );
@@ -349,9 +336,7 @@ export class ModelVersionsService {
       return;
     }
     const root =
-      owner.kind === 'run'
-        ? (await this.runs.requireRun(p, owner.runId, 'READ')).artifactUri
-        : (await this.loggedModels.requireLoggedModel(p, owner.modelId, 'READ')).artifactLocation;
+      owner.kind === 'run' ? (await this.runs.requireRun(p, owner.runId, 'READ')).artifactUri : (await this.loggedModels.requireLoggedModel(p, owner.modelId, 'READ')).artifactLocation;
     const rootKey = keyOfArtifactUri(root);
     if (rootKey === undefined || rootKey === '' || relativeKey(rootKey, key) === undefined) {
       const what = owner.kind === 'run' ? `run ${owner.runId}` : `logged model ${owner.modelId}`;

@@ -94,10 +94,7 @@ export class RegisteredModelsRepository {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async insert(
-    m: { name: string; description?: string; userId: string; nowMs: number; tags: Tag[] },
-    db: Db,
-  ): Promise<RegisteredModelRow> {
+  async insert(m: { name: string; description?: string; userId: string; nowMs: number; tags: Tag[] }, db: Db): Promise<RegisteredModelRow> {
     try {
       return await db.registeredModel.create({
         data: {
@@ -129,11 +126,7 @@ export class RegisteredModelsRepository {
     }
   }
 
-  async update(
-    id: bigint,
-    data: { description?: string | null; nowMs: number },
-    db: Db,
-  ): Promise<RegisteredModelRow> {
+  async update(id: bigint, data: { description?: string | null; nowMs: number }, db: Db): Promise<RegisteredModelRow> {
     return db.registeredModel.update({
       where: { id },
       data: {
@@ -179,7 +172,10 @@ export class RegisteredModelsRepository {
    * key), aliases (by alias), and per stage the latest live version the view shows (unordered).
    */
   async details(ids: bigint[], view: VersionView): Promise<Map<bigint, ModelDetails>> {
-    const rows = ids.length === 0 ? [] : await this.sql.query<DetailsRow & { id: bigint }>`
+    const rows =
+      ids.length === 0
+        ? []
+        : await this.sql.query<DetailsRow & { id: bigint }>`
       SELECT q.id, ${detailsSql(Prisma.raw('q.id'), view)} FROM unnest(${ids}::bigint[]) AS q(id)`;
     return new Map(rows.map((r) => [r.id, toDetails(r.id, r)]));
   }

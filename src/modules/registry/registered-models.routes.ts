@@ -23,10 +23,7 @@ export function registeredModelsRoutes(c: Container): AnyRoute[] {
       schema: S.GetLatestVersions,
       from: method === 'POST' ? 'body' : 'query',
       access: { kind: 'resource', type: 'registered_model', level: 'USE', on: byName, refine: USE_VIEW },
-      summary:
-        method === 'POST'
-          ? 'Per stage, the latest version of a registered model (MLflow 2.x).'
-          : 'Per stage, the latest version of a registered model (the GET binding).',
+      summary: method === 'POST' ? 'Per stage, the latest version of a registered model (MLflow 2.x).' : 'Per stage, the latest version of a registered model (the GET binding).',
       handle: async ({ input, granted }) => {
         const versions = await models.getLatestVersions(modelGrant(granted, input.name), input.stages);
         return versions.length > 0 ? { model_versions: versions.map(toApiModelVersion) } : {};
@@ -149,7 +146,14 @@ export function registeredModelsRoutes(c: Container): AnyRoute[] {
       path: '/registered-models/alias',
       schema: S.SetRegisteredModelAlias,
       from: 'body',
-      access: { kind: 'resource', type: 'registered_model', level: 'MANAGE_STAGING', on: byName, refine: ALIAS_LEVEL, cases: [{ key: 'protected', level: 'MANAGE_PRODUCTION', when: 'an alias of PROTECTED_ALIASES' }] },
+      access: {
+        kind: 'resource',
+        type: 'registered_model',
+        level: 'MANAGE_STAGING',
+        on: byName,
+        refine: ALIAS_LEVEL,
+        cases: [{ key: 'protected', level: 'MANAGE_PRODUCTION', when: 'an alias of PROTECTED_ALIASES' }],
+      },
       summary: 'Points an alias at a version of a registered model.',
       handle: async ({ input, principal, granted }) => {
         await models.setAlias(principal, modelGrant(granted, input.name), input.alias, input.version);

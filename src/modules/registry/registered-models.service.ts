@@ -21,10 +21,7 @@ export interface RegisteredModelSearchInput {
 }
 
 /** src/search's searchRegisteredModelIds, bound to the database by the container. */
-export type SearchRegisteredModelIds = (
-  input: RegisteredModelSearchInput,
-  scope: VisibleScope,
-) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
+export type SearchRegisteredModelIds = (input: RegisteredModelSearchInput, scope: VisibleScope) => Promise<{ ids: bigint[]; nextPageToken?: string }>;
 
 /** A registered model as registered-models/get reads it: the row and what all but USE callers see. */
 export type FoundModel = { row: RegisteredModelRow; details: ModelDetails };
@@ -52,8 +49,7 @@ export interface RegisteredModelsServiceOptions {
   cache?: ModelCache;
 }
 
-const inScope = (scope: VisibleScope, id: string) =>
-  scope.kind === 'all' ? true : scope.kind === 'except' ? !scope.ids.includes(id) : scope.ids.includes(id);
+const inScope = (scope: VisibleScope, id: string) => (scope.kind === 'all' ? true : scope.kind === 'except' ? !scope.ids.includes(id) : scope.ids.includes(id));
 
 /**
  * Registered models (MLflow's REST API § Model Registry): names unique, rename keeps the numeric id (and so
@@ -103,11 +99,7 @@ export class RegisteredModelsService {
     for (const t of input.tags) validateTag(t.key, t.value);
     const row = await this.writes.transaction(async (tx) => {
       const m = await this.models.insert({ ...input, userId: p.subject, nowMs: this.clock.nowMs() }, tx);
-      await this.audit.record(
-        p,
-        [{ action: 'create_registered_model', resourceType: 'registered_model', modelId: m.id, modelName: m.name, after: { name: m.name } }],
-        tx,
-      );
+      await this.audit.record(p, [{ action: 'create_registered_model', resourceType: 'registered_model', modelId: m.id, modelName: m.name, after: { name: m.name } }], tx);
       return m;
     });
     await this.permissions.grantCreator(p, 'registered_model', String(row.id));
@@ -154,7 +146,16 @@ export class RegisteredModelsService {
       if (locked.description !== after) {
         await this.audit.record(
           p,
-          [{ action: 'update_description', resourceType: 'registered_model', modelId: locked.id, modelName: name, before: { description: locked.description }, after: { description: after } }],
+          [
+            {
+              action: 'update_description',
+              resourceType: 'registered_model',
+              modelId: locked.id,
+              modelName: name,
+              before: { description: locked.description },
+              after: { description: after },
+            },
+          ],
           tx,
         );
       }
@@ -168,21 +169,14 @@ export class RegisteredModelsService {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       await this.models.delete(locked.id, tx);
-      await this.audit.record(
-        p,
-        [{ action: 'delete_registered_model', resourceType: 'registered_model', modelId: locked.id, modelName: name, before: { name } }],
-        tx,
-      );
+      await this.audit.record(p, [{ action: 'delete_registered_model', resourceType: 'registered_model', modelId: locked.id, modelName: name, before: { name } }], tx);
       return locked.id;
     });
     await this.permissions.forgetResource('registered_model', String(id));
   }
 
   async searchModels(p: Principal, input: RegisteredModelSearchInput): Promise<{ items: RegisteredModelRecord[]; nextPageToken?: string }> {
-    const [visible, readable] = await Promise.all([
-      this.permissions.visibleScope(p, 'registered_model', 'USE'),
-      this.permissions.visibleScope(p, 'registered_model', 'READ'),
-    ]);
+    const [visible, readable] = await Promise.all([this.permissions.visibleScope(p, 'registered_model', 'USE'), this.permissions.visibleScope(p, 'registered_model', 'READ')]);
     const { ids, nextPageToken } = await this.search(input, visible);
     const rows = await this.models.findByIds(ids);
     const restricted = rows.filter((r) => !inScope(readable, String(r.id))).map((r) => r.id);
@@ -224,11 +218,17 @@ export class RegisteredModelsService {
       await this.models.upsertAlias({ modelId: locked.id, alias, version }, tx);
       await this.audit.record(
         p,
-        [{
-          action: 'set_alias', resourceType: 'registered_model', modelId: locked.id, modelName: name, version,
-          ...(previous ? { before: { alias, version: String(previous.version) } } : {}),
-          after: { alias, version: String(version) },
-        }],
+        [
+          {
+            action: 'set_alias',
+            resourceType: 'registered_model',
+            modelId: locked.id,
+            modelName: name,
+            version,
+            ...(previous ? { before: { alias, version: String(previous.version) } } : {}),
+            after: { alias, version: String(version) },
+          },
+        ],
         tx,
       );
     });

@@ -28,8 +28,7 @@ export function modelGrant(granted: Call<unknown>['granted'], name: string): Mod
 
 export const modelNotFound = (name: string) => notFound(`Registered Model with name=${name} not found`);
 
-export const versionNotFound = (name: string, version: number | string) =>
-  notFound(`Model Version (name=${name}, version=${version}) not found`);
+export const versionNotFound = (name: string, version: number | string) => notFound(`Model Version (name=${name}, version=${version}) not found`);
 
 /** Finds registered models by name for both registry services, and checks levels on them. */
 export class RegistryAccess {

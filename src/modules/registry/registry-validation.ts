@@ -5,9 +5,7 @@ import { LIMITS } from '../../http/limits';
 
 export function validateModelName(name: string): void {
   if (name.length > LIMITS.registeredModelNameLength) {
-    throw invalidParameter(
-      `Registered model name '${name.slice(0, 40)}…' exceeds the maximum length of ${LIMITS.registeredModelNameLength}.`,
-    );
+    throw invalidParameter(`Registered model name '${name.slice(0, 40)}…' exceeds the maximum length of ${LIMITS.registeredModelNameLength}.`);
   }
   if (name.includes('\0')) throw invalidParameter('Registered model name may not contain a NUL character.');
 }
@@ -20,18 +18,14 @@ export function validateTag(key: string, value: string | undefined): void {
     throw invalidParameter(`Tag key '${key.slice(0, 40)}…' exceeds the maximum length of ${LIMITS.keyLength}.`);
   }
   if (!TAG_KEY.test(key)) {
-    throw invalidParameter(
-      `Invalid tag name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
-    );
+    throw invalidParameter(`Invalid tag name: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`);
   }
   const segments = key.split('/');
   if (key.startsWith('/') || key.endsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..')) {
     throw invalidParameter(`Invalid tag name: '${key}'. Names must be a normalized path (no '..', '.', '//' or leading/trailing '/').`);
   }
   if (value !== undefined && value.length > LIMITS.registryTagValueLength) {
-    throw invalidParameter(
-      `Tag value for key '${key}' exceeds the maximum length of ${LIMITS.registryTagValueLength} characters.`,
-    );
+    throw invalidParameter(`Tag value for key '${key}' exceeds the maximum length of ${LIMITS.registryTagValueLength} characters.`);
   }
 }
 
@@ -43,9 +37,7 @@ export function validateAlias(alias: string): void {
     throw invalidParameter(`Alias name '${alias.slice(0, 40)}…' exceeds the maximum length of ${LIMITS.aliasLength}.`);
   }
   if (!ALIAS.test(alias)) {
-    throw invalidParameter(
-      `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores, and hyphens.`,
-    );
+    throw invalidParameter(`Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores, and hyphens.`);
   }
 }
 

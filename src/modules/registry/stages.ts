@@ -33,9 +33,6 @@ export function levelForTransition(from: Stage, to: Stage): Level {
 /** archive_existing_versions only makes sense for Staging and Production (MLflow raises otherwise). */
 export function assertArchivable(stage: Stage): void {
   if (stage !== 'Staging' && stage !== 'Production') {
-    throw invalidParameter(
-      `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. ` +
-        `Valid stages are Staging and Production.`,
-    );
+    throw invalidParameter(`Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. ` + `Valid stages are Staging and Production.`);
   }
 }

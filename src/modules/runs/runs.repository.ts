@@ -102,12 +102,10 @@ export function toStoredValue(v: number): { value: number; isNan: boolean } {
 }
 
 /** PostgreSQL's unique_violation on the metric history's primary key: the point is already logged. */
-const isDuplicateMetric = (err: unknown): boolean =>
-  err instanceof DatabaseError && err.code === '23505' && err.constraint === 'metrics_pkey';
+const isDuplicateMetric = (err: unknown): boolean => err instanceof DatabaseError && err.code === '23505' && err.constraint === 'metrics_pkey';
 
 /** The same on the params' primary key: another statement logged one of the batch's params since this one's snapshot. */
-const isParamLoggedMeanwhile = (err: unknown): boolean =>
-  err instanceof DatabaseError && err.code === '23505' && err.constraint === 'params_pkey';
+const isParamLoggedMeanwhile = (err: unknown): boolean => err instanceof DatabaseError && err.code === '23505' && err.constraint === 'params_pkey';
 
 interface BatchRows {
   metrics: MetricRow[];
@@ -128,8 +126,7 @@ function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: bool
   const values = (rows: Array<{ value: string }>) => rows.map((r) => r.value);
   // Metric rows go in as one JSON document: JSON.stringify writes each double's shortest exact form,
   // and json_to_recordset reads it back exactly, with no string per value on either side.
-  const metricRows = (m: MetricRow[]) =>
-    Prisma.sql`json_to_recordset(${JSON.stringify(m)}::json) AS t(key text, value float8, timestamp bigint, step bigint, "isNan" boolean)`;
+  const metricRows = (m: MetricRow[]) => Prisma.sql`json_to_recordset(${JSON.stringify(m)}::json) AS t(key text, value float8, timestamp bigint, step bigint, "isNan" boolean)`;
   const ctes: Prisma.Sql[] = [Prisma.sql`run AS (SELECT lifecycle_stage, experiment_id FROM runs WHERE id = ${runId})`];
   if (params.length > 0) {
     ctes.push(
@@ -185,7 +182,14 @@ function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: bool
     SELECT 'run' AS kind, lifecycle_stage AS key, NULL AS old, NULL AS new FROM run ${conflicts}`;
 }
 
-export type RunWithDataRow = RunRow & { metrics: StoredMetric[] | null; params: RunWithData['params'] | null; tags: RunWithData['tags'] | null; dataset_inputs: RunWithData['datasetInputs'] | null; model_inputs: RunWithData['modelInputs'] | null; model_outputs: RunWithData['modelOutputs'] | null };
+export type RunWithDataRow = RunRow & {
+  metrics: StoredMetric[] | null;
+  params: RunWithData['params'] | null;
+  tags: RunWithData['tags'] | null;
+  dataset_inputs: RunWithData['datasetInputs'] | null;
+  model_inputs: RunWithData['modelInputs'] | null;
+  model_outputs: RunWithData['modelOutputs'] | null;
+};
 
 /**
  * A row of runsByIdsSql as a record: the run's fields, then its data assigned one by one, always in
@@ -341,9 +345,7 @@ export class RunsRepository {
     modelMetrics: ModelMetricRow[] = [],
   ): Promise<{ lifecycleStage: string | null; conflicts: Array<{ key: string; old: string; new: string }> }> {
     const write = (skipDuplicates: boolean) =>
-      this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>(
-        logBatchStatement(runId, { metrics, latest, params, tags, modelMetrics }, skipDuplicates),
-      );
+      this.sql.query<{ kind: 'run' | 'conflict'; key: string; old: string; new: string }>(logBatchStatement(runId, { metrics, latest, params, tags, modelMetrics }, skipDuplicates));
     let rows;
     let skipDuplicates = false;
     let paramRetries = params.length;
@@ -391,8 +393,7 @@ export class RunsRepository {
 
   /** Points of several runs' metric within a step range, ordered by run, step, timestamp. */
   async metricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined): Promise<Array<MetricRow & { runId: string }>> {
-    const range =
-      startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
+    const range = startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
     const rows = await this.sql.query<MetricPointRow & { run_id: string }>`
       SELECT run_id, ${METRIC_COLUMNS} FROM metrics
       WHERE run_id = ANY(${runIds}::text[]) AND key = ${key} ${range}

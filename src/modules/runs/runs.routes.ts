@@ -232,8 +232,7 @@ export function runsRoutes(c: Container): AnyRoute[] {
       from: 'query',
       access: { kind: 'resource', type: 'experiment', level: 'READ', on: ofRun },
       summary: "Every point of one of a run's metrics, a page at a time.",
-      handle: async ({ input }) =>
-        pageBody('metrics', await runs.metricHistory(S.resolveRunId(input), input.metric_key, input.max_results, input.page_token), toApiMetric),
+      handle: async ({ input }) => pageBody('metrics', await runs.metricHistory(S.resolveRunId(input), input.metric_key, input.max_results, input.page_token), toApiMetric),
     }),
     route({
       key: 'metrics.get-history-bulk-interval',

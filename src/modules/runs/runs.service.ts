@@ -148,9 +148,7 @@ export class RunsService implements RunGate {
 
   /** The error for a write that found its run absent or not active. */
   private failedWrite(runId: string, lifecycleStage: string | null): RegistryError {
-    return lifecycleStage === null
-      ? notFound(`Run with id=${runId} not found`)
-      : invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${lifecycleStage}.`);
+    return lifecycleStage === null ? notFound(`Run with id=${runId} not found`) : invalidParameter(`The run ${runId} must be in the 'active' state. Current state is ${lifecycleStage}.`);
   }
 
   /** `p` is the run's user unless the input names one. */
@@ -161,9 +159,7 @@ export class RunsService implements RunGate {
     for (const [k, v] of tags) validateTag(k, v);
     const tagName = tags.get(RUN_NAME_TAG);
     if (input.run_name && tagName !== undefined && tagName !== input.run_name) {
-      throw invalidParameter(
-        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.run_name}', mlflow.runName='${tagName}').`,
-      );
+      throw invalidParameter(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${input.run_name}', mlflow.runName='${tagName}').`);
     }
     const name = input.run_name || tagName || generateRunName();
     // The tag may be longer than a name (8,000 against 250, MLflow's runs.name column); the runs
@@ -295,7 +291,11 @@ export class RunsService implements RunGate {
       });
     }
     if (modelRows.length === 0) return modelRows;
-    await this.requireLoggedModels(p, modelRows.map((r) => r.modelId), 'EDIT');
+    await this.requireLoggedModels(
+      p,
+      modelRows.map((r) => r.modelId),
+      'EDIT',
+    );
     return modelRows;
   }
 
@@ -355,7 +355,11 @@ export class RunsService implements RunGate {
     }
     const run = await this.activeRun(input.run_id);
     // Linking a run to a logged model shows the model in the run's inputs: the caller must be able to read it.
-    await this.requireLoggedModels(p, input.models.map((m) => m.model_id), 'READ');
+    await this.requireLoggedModels(
+      p,
+      input.models.map((m) => m.model_id),
+      'READ',
+    );
     await this.repo.logInputs(
       run.id,
       run.experimentId,
@@ -368,8 +372,15 @@ export class RunsService implements RunGate {
   /** `p` needs READ on the experiment of each logged model linked. */
   async logOutputs(p: Principal, runId: string, models: Array<{ model_id: string; step: number }>): Promise<void> {
     await this.activeRun(runId);
-    await this.requireLoggedModels(p, models.map((m) => m.model_id), 'READ');
-    await this.repo.logOutputs(runId, models.map((m) => ({ modelId: m.model_id, step: m.step })));
+    await this.requireLoggedModels(
+      p,
+      models.map((m) => m.model_id),
+      'READ',
+    );
+    await this.repo.logOutputs(
+      runId,
+      models.map((m) => ({ modelId: m.model_id, step: m.step })),
+    );
   }
 
   async metricHistory(runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ items: MetricRow[]; nextPageToken?: string }> {
@@ -389,7 +400,8 @@ export class RunsService implements RunGate {
   ): Promise<Array<MetricRow & { runId: string }>> {
     bulkRunIds(runIds);
     if ((startStep === undefined) !== (endStep === undefined)) throw invalidParameter('If either start_step or end_step are specified, both must be specified.');
-    if (startStep !== undefined && endStep !== undefined && startStep > endStep) throw invalidParameter(`end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`);
+    if (startStep !== undefined && endStep !== undefined && startStep > endStep)
+      throw invalidParameter(`end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`);
     if (maxResults < 1 || maxResults > 2500) throw invalidParameter(`max_results must be between 1 and 2500. Received ${maxResults}.`);
     const points = await this.repo.metricPoints(runIds, key, startStep, endStep);
     const out: Array<MetricRow & { runId: string }> = [];

@@ -76,17 +76,14 @@ export class ServingService {
     const location = version.storageLocation ?? version.source;
     const rootKey = keyOfArtifactUri(location);
     if (rootKey === undefined) {
-      throw invalidParameter(
-        `Version ${version.version} of '${name}' lives at ${location}, outside this server's artifact store; download it from there.`,
-      );
+      throw invalidParameter(`Version ${version.version} of '${name}' lives at ${location}, outside this server's artifact store; download it from there.`);
     }
     // Checked again here, not only at registration: rows written before sources were checked may
     // name the store root or a bare experiment (the 20261201 migration marks them FAILED_REGISTRATION).
     if (ownerOfKey(rootKey) === undefined) {
       throw new RegistryError(
         'PERMISSION_DENIED',
-        `Version ${version.version} of '${name}' is not served: its source ${shown(location)} does not point ${WHERE_VERSIONS_LIVE}. ` +
-          'Register a new version from runs:/<run_id>/<path>.',
+        `Version ${version.version} of '${name}' is not served: its source ${shown(location)} does not point ${WHERE_VERSIONS_LIVE}. ` + 'Register a new version from runs:/<run_id>/<path>.',
       );
     }
     const etag = `"${createHash('sha256').update(`${version.modelId}:${version.version}:${location}`).digest('hex').slice(0, 32)}"`;

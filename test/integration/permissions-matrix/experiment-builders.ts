@@ -281,7 +281,12 @@ export const EXPERIMENT_BUILDERS: Builders = {
       resourceId: id,
       call: (c) => c.get(`${M}/experiments/permissions/list`, { experiment_id: id }),
       allowed: (res, { user, level }) => {
-        expectOk(res, { permissions: expect.arrayContaining([{ user_id: 'admin', permission: 'MANAGE' }, { user_id: user, permission: level }]) });
+        expectOk(res, {
+          permissions: expect.arrayContaining([
+            { user_id: 'admin', permission: 'MANAGE' },
+            { user_id: user, permission: level },
+          ]),
+        });
         expect(res.body.permissions).toHaveLength(2);
       },
     };

@@ -64,8 +64,12 @@ export async function grantLevels(resourceType: 'experiment' | 'registered_model
   return (await fx.t.container.prisma.permissionGrant.findMany({ where: { resourceType, resourceId, principal } })).map((g) => g.level);
 }
 
-export const onExp = (call: Target['call'], allowed: Target['allowed']): Builder => async () => ({ resourceId: fx.exp, call, allowed });
-export const onModel = (call: Target['call'], allowed: Target['allowed']): Builder => async () => ({ resourceId: fx.mx, call, allowed });
+export const onExp =
+  (call: Target['call'], allowed: Target['allowed']): Builder =>
+  async () => ({ resourceId: fx.exp, call, allowed });
+export const onModel =
+  (call: Target['call'], allowed: Target['allowed']): Builder =>
+  async () => ({ resourceId: fx.mx, call, allowed });
 
 /**
  * Rules of the table the matrix does not call itself. A new row fails the coverage test until it

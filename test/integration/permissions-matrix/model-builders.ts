@@ -263,7 +263,12 @@ export const MODEL_BUILDERS: Builders = {
       resourceId: m.id,
       call: (c) => c.get(`${M}/registered-models/permissions/list`, { name: m.name }),
       allowed: (res, { user, level }) => {
-        expectOk(res, { permissions: expect.arrayContaining([{ user_id: 'admin', permission: 'MANAGE' }, { user_id: user, permission: level }]) });
+        expectOk(res, {
+          permissions: expect.arrayContaining([
+            { user_id: 'admin', permission: 'MANAGE' },
+            { user_id: user, permission: level },
+          ]),
+        });
         expect(res.body.permissions).toHaveLength(2);
       },
     };

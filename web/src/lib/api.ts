@@ -33,7 +33,11 @@ async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string
   }
   if (!res.ok) {
     const b = (body ?? {}) as { error_code?: unknown; message?: unknown };
-    const err = new ApiError(res.status, typeof b.error_code === 'string' ? b.error_code : 'HTTP_' + res.status, typeof b.message === 'string' ? b.message : `${res.status} ${res.statusText}`);
+    const err = new ApiError(
+      res.status,
+      typeof b.error_code === 'string' ? b.error_code : 'HTTP_' + res.status,
+      typeof b.message === 'string' ? b.message : `${res.status} ${res.statusText}`,
+    );
     // An expired or refused token: back to sign-in, with the API's reason.
     if (res.status === 401) clearToken(err.message);
     throw err;

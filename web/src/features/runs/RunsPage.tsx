@@ -67,7 +67,14 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       <h1>{experiment.data?.experiment.name ?? `Experiment ${experimentId}`}</h1>
       <form className="filter" onSubmit={onFilter} role="search">
         <label htmlFor="run-filter">Filter runs</label>
-        <input id="run-filter" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="metrics.rmse < 0.5 and params.lr = '0.01'" aria-invalid={filterError ? true : undefined} aria-describedby={filterError ? 'run-filter-error' : undefined} />
+        <input
+          id="run-filter"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          placeholder="metrics.rmse < 0.5 and params.lr = '0.01'"
+          aria-invalid={filterError ? true : undefined}
+          aria-describedby={filterError ? 'run-filter-error' : undefined}
+        />
         <button type="submit">Search</button>
         <ColumnPicker keys={keys} selected={selected} />
       </form>
@@ -83,7 +90,18 @@ export function RunsPage({ experimentId }: { experimentId: string }) {
       ) : rows.length === 0 && !filterError ? (
         <Empty>{filter ? 'No run matches this filter.' : 'No runs in this experiment yet: log one with the MLflow client (mlflow.start_run()).'}</Empty>
       ) : (
-        !filterError && <RunsGrid rows={rows} columns={columns} sort={sort} dir={dir} onSort={onSort} hasMore={runs.hasNextPage} loadMore={() => void runs.fetchNextPage()} loadingMore={runs.isFetchingNextPage} />
+        !filterError && (
+          <RunsGrid
+            rows={rows}
+            columns={columns}
+            sort={sort}
+            dir={dir}
+            onSort={onSort}
+            hasMore={runs.hasNextPage}
+            loadMore={() => void runs.fetchNextPage()}
+            loadingMore={runs.isFetchingNextPage}
+          />
+        )
       )}
     </main>
   );
@@ -145,7 +163,12 @@ function RunsGrid({ rows, columns, sort, dir, onSort, hasMore, loadMore, loading
           {columns.map((c) => {
             const sorted = sort === c.id;
             return (
-              <div key={c.id} role="columnheader" aria-sort={sorted ? (dir === 'ASC' ? 'ascending' : 'descending') : 'none'} title={c.id.length > 2 && c.id[1] === ':' ? c.orderKey : undefined}>
+              <div
+                key={c.id}
+                role="columnheader"
+                aria-sort={sorted ? (dir === 'ASC' ? 'ascending' : 'descending') : 'none'}
+                title={c.id.length > 2 && c.id[1] === ':' ? c.orderKey : undefined}
+              >
                 {c.orderKey ? (
                   <button type="button" className="sort" onClick={() => onSort(c)}>
                     {c.label}
@@ -162,7 +185,13 @@ function RunsGrid({ rows, columns, sort, dir, onSort, hasMore, loadMore, loading
           {items.map((item) => {
             const run = rows[item.index]!;
             return (
-              <div key={run.info.run_id} role="row" aria-rowindex={item.index + 2} className="runs-row" style={{ gridTemplateColumns: template, width, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
+              <div
+                key={run.info.run_id}
+                role="row"
+                aria-rowindex={item.index + 2}
+                className="runs-row"
+                style={{ gridTemplateColumns: template, width, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+              >
                 {columns.map((c) => (
                   <div key={c.id} role="cell">
                     {c.id === 'name' ? <Link to={`/runs/${encodeURIComponent(run.info.run_id)}`}>{c.value(run)}</Link> : c.value(run)}
