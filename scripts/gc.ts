@@ -3,10 +3,9 @@
 // npm run gc -- [--older-than 30d] [--dry-run] [--experiment-ids 1,2] [--run-ids <id>,<id>]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { type Config, ConfigError, loadConfig } from '../src/config';
+import { configOrExit } from '../src/cli/args';
 import { createContainer } from '../src/container';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { loadEnvFile } from '../src/env-file';
 import { RegistryError } from '../src/errors';
 import { createLogger } from '../src/logger';
 import { parseOlderThan } from '../src/modules/gc/gc.schemas';
@@ -54,15 +53,7 @@ const ids = (text: string | undefined, pattern: RegExp, what: string): string[] 
 const experimentIds = ids(values['experiment-ids'], /^\d{1,18}$/, 'experiment-ids')?.map((s) => BigInt(s).toString());
 const runIds = ids(values['run-ids'], /^[0-9a-f]{32}$/, 'run-ids');
 
-let config: Config;
-try {
-  loadEnvFile();
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(2);
-}
+const config = configOrExit();
 const olderThanMs = values['older-than'] === undefined ? config.gc.retentionSeconds * 1000 : parseOlderThan(values['older-than']);
 if (olderThanMs === undefined) usage(`--older-than ${values['older-than']} is not a duration: give one such as 30d, 1d12h, 90m, 3600s or 0.`);
 

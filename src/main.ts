@@ -1,11 +1,11 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, ConfigError } from './config';
 import { type Container, createContainer } from './container';
 import { applyMigrations } from './db/migrate';
 import { EmbeddedPostgresError, startEmbeddedPostgres } from './db/embedded-postgres';
-import { loadEnvFile } from './env-file';
+import { configOrExit } from './cli/args';
 import { RegistryError } from './errors';
 import { createHttpServer, drainHttpServer } from './http/http-server';
 import { createMetricsApp } from './http/metrics';
@@ -39,19 +39,6 @@ interface WorkerFailure {
   type: 'registry:startup-failed';
   message: string;
   exitCode: number;
-}
-
-function readConfig(): Config {
-  try {
-    loadEnvFile();
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(EXIT_CONFIG);
-    }
-    throw err;
-  }
 }
 
 interface ErrnoLike {
@@ -536,7 +523,7 @@ async function fail(err: unknown, logger: Logger): Promise<never> {
 }
 
 function main(): void {
-  const config = readConfig();
+  const config = configOrExit();
   const logger = createLogger(config.logLevel);
   onSignals(logger, config);
   (cluster.isPrimary ? runPrimary(config, logger) : runWorker(config, logger)).catch((err: unknown) => {

@@ -1,4 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Config, ConfigError, loadConfig } from '../config';
+import { loadEnvFile } from '../env-file';
 
 /** Exit code of a command line the user must fix (the usage line says how). */
 export const EXIT_USAGE = 2;
@@ -50,4 +52,19 @@ export function withUsage<T>(usage: string, parse: () => T | 'help'): T {
     process.exit(0);
   }
   return result;
+}
+
+/**
+ * The service's configuration, from the environment and `.env`, as the service itself reads it at
+ * start; a bad one is its one-line message on stderr and exit code 2 (for the service and the commands).
+ */
+export function configOrExit(): Config {
+  try {
+    loadEnvFile();
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
 }

@@ -2,10 +2,9 @@
 // Signs a JWT for a user with the configured HS256 secret (JWT_SECRET, or DATA_DIR/jwt-secret).
 // `npm run token -- ...` from a checkout; `registry-token ...` in the container image (Dockerfile).
 import fs from 'node:fs';
-import { type Config, ConfigError, formatDuration, loadConfig, parseDuration } from '../config';
-import { loadEnvFile } from '../env-file';
+import { formatDuration, parseDuration } from '../config';
 import { mintToken, secretFile } from '../lib/tokens';
-import { EXIT_USAGE, parseCommandLine, UsageError, withUsage } from './args';
+import { configOrExit, EXIT_USAGE, parseCommandLine, UsageError, withUsage } from './args';
 
 const USAGE = [
   'usage: registry-token --sub <user> [--admin] [--groups a,b] [--ttl 12h]   (from a checkout: npm run token -- ...)',
@@ -33,14 +32,7 @@ const { values } = withUsage(USAGE, () => {
 });
 
 // The service's own reading of the environment (and .env), so that the token minted is one it accepts.
-let config: Config;
-try {
-  loadEnvFile();
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  fail(err.message);
-}
+const config = configOrExit();
 if (config.jwt.publicKey || config.jwt.jwksUrl) {
   fail('JWT_PUBLIC_KEY or JWT_JWKS_URL is set: tokens come from your identity provider, which holds the private key.');
 }
