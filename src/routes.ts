@@ -1,10 +1,11 @@
 import type { Container } from './container';
-import type { AnyRoute } from './http/route-table';
+import { type AnyRoute, permissionRules } from './http/route-table';
 import { artifactsRoutes } from './modules/artifacts/artifacts.routes';
 import { auditRoutes } from './modules/audit/audit.routes';
 import { experimentsRoutes } from './modules/experiments/experiments.routes';
 import { gcRoutes } from './modules/gc/gc.routes';
 import { loggedModelsRoutes } from './modules/logged-models/logged-models.routes';
+import { effectivePermissionRoutes } from './modules/permissions/effective.routes';
 import { permissionsRoutes } from './modules/permissions/permissions.routes';
 import { runsRoutes } from './modules/runs/runs.routes';
 import { modelVersionsRoutes } from './modules/registry/model-versions.routes';
@@ -16,7 +17,7 @@ import { servingRoutes } from './modules/serving/serving.routes';
  * route listing, permission matrix, probe and fuzz tests read it (docs/architecture.md).
  */
 export function routeTable(c: Container): AnyRoute[] {
-  return [
+  const rows = [
     ...runsRoutes(c),
     ...experimentsRoutes(c),
     ...artifactsRoutes(c),
@@ -28,4 +29,6 @@ export function routeTable(c: Container): AnyRoute[] {
     ...auditRoutes(c),
     ...gcRoutes(c),
   ];
+  // Last: it answers from the rules of every other row (the web UI's permission-aware controls).
+  return [...rows, ...effectivePermissionRoutes(c, permissionRules(rows))];
 }

@@ -135,9 +135,10 @@ const PROBES: Record<string, Probe> = {
 
 /**
  * Rules an outsider passes by design: reading one's own grant (NO_PERMISSIONS; the `.other` case
- * is probed), and registry.audit, whose two cases (an experiment's, a model's) are probed.
+ * is probed) or one's own effective level (permissions.effective, which tells an outsider
+ * NO_PERMISSIONS), and registry.audit, whose two cases (an experiment's, a model's) are probed.
  */
-const OPEN_BY_DESIGN = ['experiments.permissions.get', 'registered-models.permissions.get', 'registry.audit'];
+const OPEN_BY_DESIGN = ['experiments.permissions.get', 'registered-models.permissions.get', 'permissions.effective', 'registry.audit'];
 const probed = declaredRules().filter((r) => !OPEN_BY_DESIGN.includes(r.key));
 
 /** The victim's resource, respelled: which fields a row's probe reads decides what is varied. */

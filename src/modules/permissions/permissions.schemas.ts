@@ -14,3 +14,6 @@ export const ExperimentRef = z.object({ experiment_id: experimentId() });
 export const ModelGrant = z.object({ name: modelName(), ...grantee });
 export const ModelGrantWithLevel = ModelGrant.extend({ permission: requiredString() });
 export const ModelRef = z.object({ name: modelName() });
+
+export const EffectiveQuery = z.object({ experiment_id: experimentId().optional(), name: modelName().optional() });
+export type EffectiveQuery = z.output<typeof EffectiveQuery>;

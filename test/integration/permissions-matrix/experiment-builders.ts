@@ -453,6 +453,19 @@ export const EXPERIMENT_BUILDERS: Builders = {
     (c) => c.get(`${M}/experiments/permissions/get`, { experiment_id: fx.exp, username: 'admin' }),
     (res) => expectOk(res, { experiment_permission: { experiment_id: fx.exp, user_id: 'admin', permission: 'MANAGE' } }),
   ),
+  // NO_PERMISSIONS: anyone may ask for their own level; the operations follow it.
+  'permissions.effective': onExp(
+    (c) => c.get(`${R}/permissions/effective`, { experiment_id: fx.exp }),
+    (res, { user, level }) => {
+      expectOk(res, { effective_permission: expect.objectContaining({ resource_type: 'experiment', experiment_id: fx.exp, user_id: user, is_admin: false, permission_level: level }) });
+      const allowed = (key: string) => (res.body.effective_permission.operations as Array<{ key: string; allowed: boolean }>).find((o) => o.key === key)?.allowed;
+      expect({ read: allowed('experiments.get'), edit: allowed('runs.log-batch'), manage: allowed('experiments.delete') }).toEqual({
+        read: level !== 'NO_PERMISSIONS',
+        edit: level === 'EDIT' || level === 'MANAGE',
+        manage: level === 'MANAGE',
+      });
+    },
+  ),
   'experiments.permissions.update': async () => {
     const grantee = `someone-${next()}`;
     await fx.admin.post(`${M}/experiments/permissions/create`, { experiment_id: fx.exp, username: grantee, permission: 'READ' }).expect(200);
