@@ -75,7 +75,7 @@ function progressLine(p: GcProgress): void {
   const bar =
     p.total !== undefined && p.total > 0
       ? `[${'#'.repeat(Math.round((Math.min(p.done, p.total) / p.total) * width)).padEnd(width, '.')}] ${p.done}/${p.total}`
-      : `${p.done} ${p.phase === 'orphans' ? 'files looked at' : 'done'}`;
+      : `${p.done} ${p.phase === 'orphans' ? 'files looked at' : p.phase === 'incomplete-uploads' ? 'aborted' : 'done'}`;
   const line = `${p.phase.padEnd(14)} ${bar}  ${p.files} files, ${bytes(p.bytes)}`;
   process.stderr.write(`\r${line.slice(0, (process.stderr.columns || 100) - 1).padEnd(Math.min(99, (process.stderr.columns || 100) - 1))}`);
 }
@@ -91,6 +91,7 @@ function printReport(r: GcReport): void {
       row('experiments', r.experiments) +
       `  ${'model versions'.padEnd(16)} ${String(r.modelVersions.count).padStart(7)}\n` +
       row('orphaned files', r.orphans) +
+      `  ${'unfinished uploads'.padEnd(16)} ${String(r.incompleteUploads.count).padStart(7)}   ${''.padStart(14)}   ${bytes(r.incompleteUploads.bytes).padStart(10)}\n` +
       `  kept: ${r.kept.files} files (${bytes(r.kept.bytes)}) that live model versions point at\n` +
       (r.stopped ? 'Stopped early; run again to finish.\n' : ''),
   );

@@ -1,4 +1,4 @@
-// npx tsx scripts/bench/instructions.ts [--workload get,life,search,batch] [--admin-url <url>]
+// npx tsx scripts/bench/instructions.ts [--workload get,get-group,life,search,batch] [--admin-url <url>] [--service-dir <dir>]
 // Counts the machine instructions the service executes per operation, with valgrind's callgrind.
 // Unlike the timings of `npm run bench`, the count does not move with what else the machine is
 // doing, so it shows the effect of a change to the service's own code even on a noisy machine
@@ -10,11 +10,15 @@
 // and prints instructions per operation. The count covers every thread of the service's process:
 // the JavaScript, V8's compiler and garbage collector, libuv and the pg driver; not the kernel,
 // PostgreSQL or the client.
+//
+// --service-dir counts another build of the service (a git worktree of an older commit, built with
+// `npx tsc -p tsconfig.build.json` there) with the same workloads, to compare two versions.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCommandLine, UsageError, withUsage } from '../../src/cli/args';
+import { mintToken } from '../../src/lib/tokens';
 import { BenchClient } from './client';
 import { startScratchServer } from './server';
 
@@ -23,7 +27,8 @@ interface Workload {
   label: string;
   warmup: number;
   measured: number;
-  setup(api: BenchClient): Promise<(i: number) => Promise<void>>;
+  /** `api` is the service's admin; `secret` signs other tokens. */
+  setup(api: BenchClient, secret: string): Promise<(i: number) => Promise<void>>;
 }
 
 async function newExperiment(api: BenchClient): Promise<string> {
@@ -45,6 +50,20 @@ const WORKLOADS: Record<string, Workload> = {
       await api.post('registered-models/create', { name });
       return async () => {
         await api.get('registered-models/get', { name });
+      };
+    },
+  },
+  'get-group': {
+    label: 'registered-models/get by a non-admin whose READ comes from a group grant (cached model, grants query)',
+    warmup: 3000,
+    measured: 1000,
+    async setup(api, secret) {
+      const name = `instructions-${Date.now()}`;
+      await api.post('registered-models/create', { name });
+      await api.post('registered-models/permissions/create', { name, group: 'bench-readers', permission: 'READ' });
+      const reader = new BenchClient(api.baseUrl, mintToken({ secret, subject: 'bench-reader', groups: ['bench-readers'], ttl: '2h' }));
+      return async () => {
+        await reader.get('registered-models/get', { name });
       };
     },
   },
@@ -104,16 +123,18 @@ const WORKLOADS: Record<string, Workload> = {
   },
 };
 
-async function count(name: string, workload: Workload, adminUrl: string, log: (m: string) => void): Promise<number> {
+async function count(name: string, workload: Workload, adminUrl: string, serviceDir: string | undefined, log: (m: string) => void): Promise<number> {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-callgrind-'));
   const server = await startScratchServer(adminUrl, log, {
-    wrapper: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${outDir}/callgrind.out`],
+    // One profile per thread (summed below): V8's compiler and GC threads are counted apart from the main thread.
+    wrapper: ['valgrind', '-q', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--separate-threads=yes', `--callgrind-out-file=${outDir}/callgrind.out`],
     startupSeconds: 300,
+    ...(serviceDir !== undefined ? { serviceDir } : {}),
   });
   const api = new BenchClient(server.url, server.token);
   const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(server.pid)], { stdio: 'pipe' });
   try {
-    const operation = await workload.setup(api);
+    const operation = await workload.setup(api, server.secret);
     log(`${name}: ${workload.warmup} untimed operations`);
     for (let i = 0; i < workload.warmup; i++) await operation(i);
     log(`${name}: counting ${workload.measured} operations`);
@@ -137,11 +158,12 @@ async function count(name: string, workload: Workload, adminUrl: string, log: (m
 }
 
 async function main(): Promise<void> {
-  const usage = `usage: tsx scripts/bench/instructions.ts [--workload ${Object.keys(WORKLOADS).join(',')}] [--admin-url <postgres url>]`;
+  const usage = `usage: tsx scripts/bench/instructions.ts [--workload ${Object.keys(WORKLOADS).join(',')}] [--admin-url <postgres url>] [--service-dir <a built checkout>]`;
   const { values, names } = withUsage(usage, () => {
     const parsed = parseCommandLine(process.argv.slice(2), {
       workload: { type: 'string', default: Object.keys(WORKLOADS).join(',') },
       'admin-url': { type: 'string', default: process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres' },
+      'service-dir': { type: 'string' },
     });
     if (parsed === 'help') return parsed;
     const names = parsed.values.workload.split(',');
@@ -152,7 +174,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   for (const name of names) {
     const w = WORKLOADS[name]!;
-    const perOp = await count(name, w, values['admin-url'], log);
+    const perOp = await count(name, w, values['admin-url'], values['service-dir'], log);
     rows.push(`| ${w.label} | ${Math.round(perOp).toLocaleString('en-US')} |`);
   }
   process.stdout.write(`\n| operation | instructions in the service per operation |\n|---|---|\n${rows.join('\n')}\n`);

@@ -28,11 +28,13 @@ export interface ScratchOptions {
   nodeFlags?: string[];
   /** Extra environment for the service (REGISTERED_MODEL_CACHE_SIZE=0, say). */
   env?: Record<string, string>;
+  /** Where the built service is (its dist/main.js): this checkout by default, another build to compare with. */
+  serviceDir?: string;
 }
 
 /** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
 export async function startScratchServer(adminUrl: string, log: (m: string) => void, options: ScratchOptions = {}): Promise<BenchServer> {
-  const { wrapper = [], startupSeconds = 30, nodeFlags = [], env = {} } = options;
+  const { wrapper = [], startupSeconds = 30, nodeFlags = [], env = {}, serviceDir = root } = options;
   const db = `registry_bench_${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -55,7 +57,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   );
   const command = [...wrapper, process.execPath, ...nodeFlags, 'dist/main.js'];
   const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
-    cwd: root,
+    cwd: serviceDir,
     env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -104,4 +104,15 @@ export interface MultipartUploads {
   create(key: string, numParts: number): Promise<{ uploadId: string; parts: PresignedPart[] }>;
   complete(key: string, uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<void>;
   abort(key: string, uploadId: string): Promise<void>;
+  /** Uploads started under `prefix` and never completed or aborted (garbage collection ends the old ones). */
+  incomplete(prefix: string): AsyncIterable<IncompleteUpload>;
+}
+
+export interface IncompleteUpload {
+  key: string;
+  uploadId: string;
+  /** When it was started; undefined when the server does not say (such an upload is left alone). */
+  initiated?: Date;
+  /** Bytes of the parts uploaded so far. */
+  size: number;
 }

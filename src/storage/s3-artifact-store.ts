@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import * as Minio from 'minio';
 import { RegistryError } from '../errors';
 import { TEMP_NAME_PREFIX } from './artifact-key';
-import type { ArtifactEntry, ArtifactFile, ArtifactStat, ArtifactStore, ByteRange, MultipartUploads, PresignedPart, PutOptions } from './artifact-store';
+import type { ArtifactEntry, ArtifactFile, ArtifactStat, ArtifactStore, ByteRange, IncompleteUpload, MultipartUploads, PresignedPart, PutOptions } from './artifact-store';
 import { artifactNotFound, storeUnavailable } from './store-errors';
 import { exactLength, fixedSizeParts, UploadWatch } from './streams';
 
@@ -73,6 +73,7 @@ export class S3ArtifactStore implements ArtifactStore {
       create: (key, numParts) => this.createMultipart(key, numParts),
       complete: (key, uploadId, parts) => this.completeMultipart(key, uploadId, parts),
       abort: (key, uploadId) => this.abortMultipart(key, uploadId),
+      incomplete: (prefix) => this.incompleteUploads(prefix),
     };
   }
 
@@ -353,6 +354,18 @@ export class S3ArtifactStore implements ArtifactStore {
       );
     } catch (err) {
       throw this.multipartError('completing', key, uploadId, err);
+    }
+  }
+
+  private async *incompleteUploads(prefix: string): AsyncIterable<IncompleteUpload> {
+    try {
+      for await (const u of this.client.listIncompleteUploads(this.bucket, prefix, true) as AsyncIterable<{ key: string; uploadId: string; size: number; initiated?: Date }>) {
+        yield { key: u.key, uploadId: u.uploadId, size: u.size, ...(u.initiated !== undefined ? { initiated: new Date(u.initiated) } : {}) };
+      }
+    } catch (err) {
+      // An S3-compatible server without ListMultipartUploads (s3rver, some gateways) has nothing this can list.
+      if ((err as { code?: string }).code === 'NotImplemented') return;
+      throw storeUnavailable('listing incomplete multipart uploads', prefix, err);
     }
   }
 

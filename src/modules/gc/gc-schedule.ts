@@ -46,7 +46,7 @@ export class GcSchedule {
       return;
     }
     const files = report.runs.files + report.loggedModels.files + report.experiments.files + report.orphans.files;
-    const bytes = report.runs.bytes + report.loggedModels.bytes + report.experiments.bytes + report.orphans.bytes;
+    const bytes = report.runs.bytes + report.loggedModels.bytes + report.experiments.bytes + report.orphans.bytes + report.incompleteUploads.bytes;
     this.logger.info(
       {
         runs: report.runs.count,
@@ -54,6 +54,7 @@ export class GcSchedule {
         loggedModels: report.loggedModels.count,
         modelVersions: report.modelVersions.count,
         orphanFiles: report.orphans.files,
+        incompleteUploads: report.incompleteUploads.count,
         files,
         bytes,
       },

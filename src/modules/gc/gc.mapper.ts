@@ -13,8 +13,12 @@ export function toApiGcReport(r: GcReport): object {
     experiments: tally(r.experiments),
     model_versions: { count: r.modelVersions.count },
     orphans: tally(r.orphans),
+    incomplete_uploads: { count: r.incompleteUploads.count, bytes: r.incompleteUploads.bytes },
     kept: { files: r.kept.files, bytes: r.kept.bytes },
-    total: { files: r.runs.files + r.loggedModels.files + r.experiments.files + r.orphans.files, bytes: r.runs.bytes + r.loggedModels.bytes + r.experiments.bytes + r.orphans.bytes },
+    total: {
+      files: r.runs.files + r.loggedModels.files + r.experiments.files + r.orphans.files,
+      bytes: r.runs.bytes + r.loggedModels.bytes + r.experiments.bytes + r.orphans.bytes + r.incompleteUploads.bytes,
+    },
     ...(r.stopped ? { stopped: true } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { Principal } from '../../http/principal';
 import type { Clock } from '../../lib/clock';
 import type { ArtifactStore } from '../../storage/artifact-store';
 import { keyOfArtifactUri } from '../../storage/artifact-key';
+import { ownerOfKey } from '../../storage/artifact-layout';
 import type { AuditEvent, AuditService } from '../audit/audit.service';
 import type { DeletedExperiment, DeletedLoggedModel, DeletedRun, DeletedVersion, GcRepository, GcScope, Tx } from './gc.repository';
 
@@ -42,7 +43,7 @@ export interface GcOptions {
   onProgress?: (p: GcProgress) => void;
 }
 
-export type GcPhase = 'runs' | 'logged-models' | 'experiments' | 'model-versions' | 'orphans';
+export type GcPhase = 'runs' | 'logged-models' | 'experiments' | 'model-versions' | 'orphans' | 'incomplete-uploads';
 
 export interface GcProgress {
   phase: GcPhase;
@@ -70,6 +71,8 @@ export interface GcReport {
   modelVersions: Tally;
   /** count: owners (runs, models, uploads, ...) whose leftover files went. */
   orphans: Tally;
+  /** S3 multipart uploads started and never completed (count: uploads, bytes: their parts). */
+  incompleteUploads: Tally;
   /** Files inside collected resources kept because a live model version points at them. */
   kept: { files: number; bytes: number };
   /** True when the run stopped early (signal). */
@@ -234,6 +237,7 @@ export class GcService {
       experiments: tally(),
       modelVersions: tally(),
       orphans: tally(),
+      incompleteUploads: tally(),
       kept: { files: 0, bytes: 0 },
       stopped: false,
     };
@@ -246,6 +250,7 @@ export class GcService {
     }
     if (everything) await this.collectVersions(ctx, totals.modelVersions);
     if (!onlyRuns) await this.collectOrphans(ctx, nowMs);
+    if (!onlyRuns) await this.collectIncompleteUploads(ctx, nowMs);
     report.stopped = o.signal?.aborted === true;
     return report;
   }
@@ -478,6 +483,37 @@ export class GcService {
       if (chunk.length > 0) await this.orphanChunk(ctx, chunk, uploadCutoffMs);
       ctx.o.onProgress?.({ phase: 'orphans', done: seen, files: t.files, bytes: t.bytes });
     }
+  }
+
+  /**
+   * Multipart uploads (MLflow's proxy multipart protocol, or a put whose abort was lost) that were
+   * started before the upload cutoff and never completed: their parts are invisible to listings but
+   * stored and billed. Aborted, one audit event per owner; keys outside the layout are left alone.
+   */
+  private async collectIncompleteUploads(ctx: Ctx, nowMs: number): Promise<void> {
+    const multipart = this.store.multipart;
+    if (multipart === undefined) return;
+    const uploadCutoffMs = nowMs - Math.max(ctx.o.olderThanMs, this.minUploadAgeMs);
+    const t = ctx.report.incompleteUploads;
+    const events: AuditEvent[] = [];
+    for (const prefix of ctx.scope.experimentIds ? ctx.scope.experimentIds.map((id) => `${id}/`) : ['']) {
+      for await (const u of multipart.incomplete(prefix)) {
+        if (ctx.o.signal?.aborted) break;
+        const owner = ownerOfKey(u.key);
+        if (owner === undefined || u.initiated === undefined || u.initiated.getTime() >= uploadCutoffMs) continue;
+        if (!ctx.report.dryRun) await multipart.abort(u.key, u.uploadId);
+        t.count++;
+        t.files++;
+        t.bytes += u.size;
+        const where: Pick<AuditEvent, 'resourceType' | 'experimentId' | 'modelId'> =
+          owner.kind === 'model-upload'
+            ? { resourceType: 'registered_model', modelId: BigInt(owner.registeredModelId) }
+            : { resourceType: 'experiment', experimentId: BigInt(owner.experimentId) };
+        events.push({ action: 'gc_incomplete_upload', ...where, before: { key: u.key, upload_id: u.uploadId, initiated: u.initiated.toISOString() }, after: { bytes_removed: u.size } });
+        ctx.o.onProgress?.({ phase: 'incomplete-uploads', done: t.count, files: t.files, bytes: t.bytes });
+      }
+    }
+    if (!ctx.report.dryRun && events.length > 0) await this.audit.record(ctx.actor, events);
   }
 
   private async orphanChunk(ctx: Ctx, files: Array<{ key: string; size: number; owner: OrphanOwner }>, uploadCutoffMs: number): Promise<void> {

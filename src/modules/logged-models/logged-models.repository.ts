@@ -1,4 +1,4 @@
-import type { PrismaClient } from '@prisma/client';
+import type { Prisma, PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 
 /** A logged model as its own tables hold it. */
@@ -47,6 +47,12 @@ export class LoggedModelsRepository {
     private readonly prisma: PrismaClient,
     private readonly sql: SqlExecutor,
   ) {}
+
+  /** Inside tx: locks these logged models FOR KEY SHARE (the GC's FOR UPDATE waits for it) and returns the ids that exist. */
+  async lockForKeyShare(ids: readonly string[], tx: Prisma.TransactionClient): Promise<Set<string>> {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM logged_models WHERE id = ANY(${[...ids]}::text[]) FOR KEY SHARE`;
+    return new Set(rows.map((r) => r.id));
+  }
 
   /** Models with tags, params and metrics, in the order of `ids`. */
   async findManyByIds(ids: string[]): Promise<LoggedModelRow[]> {

@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import { invalidParameter, notFound } from '../../errors';
 import type { Principal } from '../../http/principal';
 import type { Finder, Found } from '../../http/route-table';
@@ -74,6 +75,13 @@ export class LoggedModelsService {
     const exp = String(model.experimentId);
     await this.permissions.require(p, 'experiment', exp, level, `id=${exp} (logged model ${modelId})`);
     return model;
+  }
+
+  async hold(modelIds: readonly string[], tx: Prisma.TransactionClient): Promise<void> {
+    if (modelIds.length === 0) return;
+    const found = await this.repo.lockForKeyShare(modelIds, tx);
+    const gone = modelIds.find((id) => !found.has(id));
+    if (gone !== undefined) throw loggedModelNotFound(gone);
   }
 
   /** The route table's finder of a logged model's experiment: 404 if the model is absent (or deleted). */

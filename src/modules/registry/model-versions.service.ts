@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import { invalidParameter, notFound } from '../../errors';
 import { shown } from '../../lib/shown';
 import { ownerOfKey, WHERE_VERSIONS_LIVE } from '../../storage/artifact-layout';
@@ -116,6 +117,7 @@ export class ModelVersionsService {
     const loggedModelId = input.loggedModelId ?? (source.kind === 'logged-model' ? source.modelId : undefined);
     if (input.loggedModelId !== undefined) await this.loggedModels.requireLoggedModel(p, input.loggedModelId, 'READ');
     const key = await this.writes.transaction(async (tx) => {
+      await this.holdOwners(storageLocation, input.runId, loggedModelId, tx);
       const nowMs = this.clock.nowMs();
       const version = await this.models.allocateVersion(access.model.id, nowMs, tx);
       // The model was deleted since it was looked up: throwing rolls the transaction back.
@@ -287,6 +289,19 @@ export class ModelVersionsService {
 
   async deleteTag(model: ModelGrant, version: number, tagKey: string): Promise<void> {
     await this.writes.write(() => this.versions.deleteTag({ modelId: model.id, version }, tagKey));
+  }
+
+  /**
+   * The runs and logged models a new version's files are in (or that it names) stay until the
+   * version is committed: the garbage collector locks what it removes, so it either waits and then
+   * keeps these files (a live version points at them), or removed them first and this answers 404.
+   */
+  private async holdOwners(storageLocation: string | null, runId: string | undefined, loggedModelId: string | undefined, tx: Prisma.TransactionClient): Promise<void> {
+    const owner = storageLocation === null ? undefined : ownerOfKey(keyOfArtifactUri(storageLocation) ?? '');
+    const runs = new Set([runId, owner?.kind === 'run' ? owner.runId : undefined].filter((id): id is string => id !== undefined));
+    const loggedModels = new Set([loggedModelId, owner?.kind === 'logged-model' ? owner.modelId : undefined].filter((id): id is string => id !== undefined));
+    await this.runs.hold([...runs], tx);
+    await this.loggedModels.hold([...loggedModels], tx);
   }
 
   private async lockModel(name: string, tx: Parameters<RegisteredModelsRepository['lockByName']>[1]) {

@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import type { Principal } from '../../http/principal';
 import type { Level } from '../permissions/permission-levels';
 
@@ -12,4 +13,9 @@ export interface RunGate {
   experimentIdOf(runId: string): Promise<bigint>;
   /** 404 if the run is absent. */
   find(runId: string): Promise<{ id: string; experimentId: bigint; artifactUri: string }>;
+  /**
+   * Inside `tx`: keeps these runs from being removed for good until `tx` ends (the garbage collector
+   * locks the rows it removes, so it waits, then sees what `tx` wrote). 404 for one already gone.
+   */
+  hold(runIds: readonly string[], tx: Prisma.TransactionClient): Promise<void>;
 }

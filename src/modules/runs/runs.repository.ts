@@ -250,6 +250,12 @@ export class RunsRepository {
     private readonly sql: SqlExecutor,
   ) {}
 
+  /** Inside tx: locks these runs FOR KEY SHARE (the GC's FOR UPDATE waits for it) and returns the ids that exist. */
+  async lockForKeyShare(ids: readonly string[], tx: Prisma.TransactionClient): Promise<Set<string>> {
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM runs WHERE id = ANY(${[...ids]}::text[]) FOR KEY SHARE`;
+    return new Set(rows.map((r) => r.id));
+  }
+
   async findById(runId: string): Promise<RunRecord | null> {
     const rows = await this.sql.query<RunRow>`
       SELECT ${RUN_COLUMNS} FROM runs WHERE id = ${runId}`;

@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import { randomUUID } from 'node:crypto';
 import { invalidParameter, notFound, type RegistryError } from '../../errors';
 import { LIMITS } from '../../http/limits';
@@ -89,6 +90,13 @@ export class RunsService implements RunGate {
     const run = await this.existing(runId);
     await this.requireOnExperiment(p, runId, run.experimentId, level);
     return run;
+  }
+
+  async hold(runIds: readonly string[], tx: Prisma.TransactionClient): Promise<void> {
+    if (runIds.length === 0) return;
+    const found = await this.repo.lockForKeyShare(runIds, tx);
+    const gone = runIds.find((id) => !found.has(id));
+    if (gone !== undefined) throw notFound(`Run with id=${gone} not found`);
   }
 
   private requireOnExperiment(p: Principal, runId: string, experimentId: bigint, level: Level): Promise<Level> {
