@@ -9,7 +9,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /** Feature folders of the web UI (web/src/features/*). */
-const WEB_FEATURES = ['auth', 'experiments', 'runs', 'registry'];
+const WEB_FEATURES = ['auth', 'experiments', 'runs', 'registry', 'permissions'];
 
 export default defineConfig(
   globalIgnores([

@@ -1,20 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { DEFAULT_WEB_DIST } from '../../src/http/web-ui';
+import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, grant, uniqueName } from '../integration/registry-fixtures';
-
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-output', 'screenshots');
-
-function findChromium(): string {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim().split('\n')[0]!;
-  } catch {
-    throw new Error('No chromium on PATH: the web UI tests drive a real Chromium. Install it with `apt-get install -y chromium`.');
-  }
-}
+import { launchBrowser, openPage, type Scheme, shot, signedIn as signIn } from './browser';
 
 describe('web UI in Chromium', () => {
   let t: TestApp;
@@ -24,8 +11,7 @@ describe('web UI in Chromium', () => {
   let modelName: string;
 
   beforeAll(async () => {
-    if (!fs.existsSync(path.join(DEFAULT_WEB_DIST, 'index.html'))) throw new Error('web/dist is missing: run `npm run build:web` (npm ci runs it).');
-    browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox'] });
+    browser = await launchBrowser();
     t = await startTestApp();
     const alice = t.as('alice');
     experimentId = (await alice.post(`${API}/experiments/create`, { name: uniqueName('ui-exp') }).expect(200)).body.experiment_id as string;
@@ -43,24 +29,20 @@ describe('web UI in Chromium', () => {
     await createVersion(alice, modelName, { run_id: runIds[1] });
     await createVersion(alice, modelName, { run_id: runIds[2] });
     await grant(t, modelName, 'reader', 'READ');
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    // A long metric (10,000 points) on run-1, logged in batches of the API's limit.
+    const now = Date.now();
+    for (let start = 0; start < 10_000; start += 1000) {
+      const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: 'long_loss', value: 1 / (start + i + 1), timestamp: now, step: start + i }));
+      await alice.post(`${API}/runs/log-batch`, { run_id: runIds[1], metrics }).expect(200);
+    }
   });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
   });
 
-  async function open(scheme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
-    return { context, page: await context.newPage() };
-  }
-  async function signedIn(user = 'alice', scheme: 'light' | 'dark' = 'light', at = '/') {
-    const o = await open(scheme);
-    await o.page.goto(`${t.baseUrl}${at}#token=${t.as(user).token}`);
-    await o.page.getByTestId('user-sub').waitFor();
-    return o;
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const open = (scheme: Scheme = 'light') => openPage(browser, scheme);
+  const signedIn = (user = 'alice', scheme: Scheme = 'light', at = '/') => signIn(browser, t, user, scheme, at);
 
   it('serves the app at / and client routes, keeps JSON 404s for API paths, and sends the UI CSP', async () => {
     const index = await fetch(`${t.baseUrl}/experiments/1`);
@@ -119,13 +101,17 @@ describe('web UI in Chromium', () => {
     await filter.fill('metrics.rmse < 0.5');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'run-1' }).waitFor();
+    await page.locator('[role=table][aria-busy=false]').waitFor();
     await expect(page.getByRole('row').count()).resolves.toBe(2);
     await filter.fill('');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'run-0' }).waitFor();
     await page.getByRole('button', { name: /^rmse/ }).click(); // descending
     await page.getByRole('button', { name: 'rmse ▼' }).waitFor();
-    const names = () => page.locator('[role=row] [role=cell]:first-child').allTextContents();
+    const names = async () => {
+      await page.locator('[role=table][aria-busy=false]').waitFor();
+      return page.locator('[role=row] [role=cell]:nth-child(2)').allTextContents();
+    };
     await expect(names()).resolves.toEqual(['run-0', 'run-2', 'run-1']);
     await page.getByRole('button', { name: 'rmse ▼' }).click();
     await page.getByRole('button', { name: 'rmse ▲' }).waitFor();
@@ -139,6 +125,12 @@ describe('web UI in Chromium', () => {
       const { context, page } = await signedIn('alice', scheme, `/runs/${runIds[1]}`);
       await page.locator('canvas[aria-label="rmse chart"]').waitFor();
       await page.getByRole('img', { name: 'Chart of rmse' }).waitFor();
+      // 10,000 points arrive down-sampled by the server (max_results 2500), first and last step kept.
+      const long = page.getByRole('img', { name: 'Chart of long_loss' });
+      await long.locator('canvas').waitFor();
+      const points = Number(await long.getAttribute('data-points'));
+      expect(points).toBeGreaterThan(1000);
+      expect(points).toBeLessThanOrEqual(2500);
       await shot(page, `run-${scheme}`);
       await context.close();
     }
@@ -158,14 +150,19 @@ describe('web UI in Chromium', () => {
     expect(body.model_version.current_stage).toBe('Staging');
   });
 
-  it("shows the API's 403 message when a READ user tries a transition", async () => {
-    const { context, page } = await signedIn('reader', 'dark', `/models/${encodeURIComponent(modelName)}`);
-    await page.getByRole('button', { name: 'Move version 1 to Staging' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
-    const alert = page.getByRole('dialog').getByRole('alert');
+  it("shows the API's 403 message inline when the API refuses what the UI allowed", async () => {
+    // The UI cannot know which aliases are protected (PROTECTED_ALIASES, default production,champion):
+    // MANAGE_STAGING may set others, the API refuses 'champion', and the page shows its message.
+    await grant(t, modelName, 'stager', 'MANAGE_STAGING');
+    const { context, page } = await signedIn('stager', 'dark', `/models/${encodeURIComponent(modelName)}/versions/1`);
+    await page.getByLabel('New alias').fill('champion');
+    await page.getByRole('button', { name: 'Set alias' }).click();
+    const alert = page.getByRole('alert');
     await alert.waitFor();
-    expect(await alert.textContent()).toMatch(/\S/);
-    await shot(page, 'model-refused-dark');
+    expect(await alert.textContent()).toMatch(/MANAGE_PRODUCTION|permission/i);
+    await shot(page, 'version-refused-dark');
     await context.close();
+    const { body } = await t.as('alice').get(`${API}/model-versions/get`, { name: modelName, version: '1' }).expect(200);
+    expect(body.model_version.aliases ?? []).toEqual([]);
   });
 });

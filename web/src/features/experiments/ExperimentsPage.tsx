@@ -5,6 +5,7 @@ import { Empty, ErrorState, Loading } from '../../components/States';
 import { api } from '../../lib/api';
 import { formatTime } from '../../lib/format';
 import type { ApiExperiment } from '../../lib/mlflow';
+import { gate, useEffectiveLevel } from '../../lib/permissions';
 import { navigate, setQuery, useLocation } from '../../lib/router';
 
 interface SearchExperimentsResponse {
@@ -15,10 +16,17 @@ interface SearchExperimentsResponse {
 export function ExperimentsPage() {
   const { query } = useLocation();
   const filter = query.get('filter') ?? '';
+  const deletedView = query.get('view') === 'deleted';
   const [draft, setDraft] = useState(filter);
   const experiments = useQuery({
-    queryKey: ['experiments', filter],
-    queryFn: () => api.post<SearchExperimentsResponse>('mlflow/experiments/search', { max_results: 1000, ...(filter ? { filter } : {}), order_by: ['name ASC'] }),
+    queryKey: ['experiments', filter, deletedView],
+    queryFn: () =>
+      api.post<SearchExperimentsResponse>('mlflow/experiments/search', {
+        max_results: 1000,
+        ...(filter ? { filter } : {}),
+        order_by: ['name ASC'],
+        view_type: deletedView ? 'DELETED_ONLY' : 'ACTIVE_ONLY',
+      }),
   });
   const onSearch = (e: FormEvent) => {
     e.preventDefault();
@@ -35,13 +43,18 @@ export function ExperimentsPage() {
         <label htmlFor="experiment-filter">Filter</label>
         <input id="experiment-filter" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="name LIKE '%fraud%' and tags.team = 'risk'" />
         <button type="submit">Search</button>
+        <label className="check inline-check">
+          <input type="checkbox" checked={deletedView} onChange={(e) => setQuery({ view: e.target.checked ? 'deleted' : undefined })} /> Deleted experiments
+        </label>
       </form>
       {experiments.isPending ? (
         <Loading what="experiments" />
       ) : experiments.isError ? (
         <ErrorState error={experiments.error} />
       ) : list.length === 0 ? (
-        <Empty>{filter ? 'No experiment matches this filter.' : 'No experiments yet: create one above, or log a run with the MLflow client.'}</Empty>
+        <Empty>
+          {filter ? 'No experiment matches this filter.' : deletedView ? 'No deleted experiments.' : 'No experiments yet: create one above, or log a run with the MLflow client.'}
+        </Empty>
       ) : (
         <table className="grid">
           <thead>
@@ -50,6 +63,7 @@ export function ExperimentsPage() {
               <th scope="col">ID</th>
               <th scope="col">Created</th>
               <th scope="col">Last update</th>
+              {deletedView && <th scope="col">Restore</th>}
             </tr>
           </thead>
           <tbody>
@@ -61,6 +75,11 @@ export function ExperimentsPage() {
                 <td>{x.experiment_id}</td>
                 <td>{formatTime(x.creation_time)}</td>
                 <td>{formatTime(x.last_update_time)}</td>
+                {deletedView && (
+                  <td>
+                    <RestoreExperiment experiment={x} />
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -93,5 +112,23 @@ function CreateExperiment() {
       </button>
       {create.isError && <ErrorState error={create.error} />}
     </form>
+  );
+}
+
+function RestoreExperiment({ experiment }: { experiment: ApiExperiment }) {
+  const client = useQueryClient();
+  const { level } = useEffectiveLevel({ experimentId: experiment.experiment_id });
+  const manage = gate(level, 'MANAGE', 'experiment');
+  const restore = useMutation({
+    mutationFn: () => api.post('mlflow/experiments/restore', { experiment_id: experiment.experiment_id }),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['experiments'] }),
+  });
+  return (
+    <>
+      <button type="button" {...manage} disabled={manage.disabled || restore.isPending} aria-label={`Restore ${experiment.name}`} onClick={() => restore.mutate()}>
+        Restore
+      </button>
+      {restore.isError && <ErrorState error={restore.error} />}
+    </>
   );
 }
