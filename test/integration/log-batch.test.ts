@@ -223,9 +223,37 @@ describe('metric history', () => {
       .get(`${M}/metrics/get-history-bulk-interval`, { run_ids: [a, b], metric_key: 'x', max_results: '5' })
       .expect(200);
     const steps = res.body.metrics.filter((m: { run_id: string }) => m.run_id === a).map((m: { step: number }) => m.step);
-    expect(steps).toHaveLength(5);
-    expect(steps[0]).toBe(0);
-    expect(steps[4]).toBe(49);
+    // The i-th of 5 kept steps is the round(i·49/4)-th of the 50.
+    expect(steps).toEqual([0, 12, 25, 37, 49]);
+    expect(res.body.metrics.filter((m: { run_id: string }) => m.run_id === b).map((m: { step: number }) => m.step)).toEqual([0, 12, 25, 37, 49]);
+    // Steps, not points: every point of a kept step comes back; a run with fewer steps keeps all of them.
+    const c = await newRun();
+    const pts = [
+      [0, 1],
+      [0, 2],
+      [3, 3],
+      [7, 4],
+      [100, 5],
+    ].map(([step, timestamp]) => ({ key: 'x', value: step! + timestamp! / 10, timestamp, step }));
+    await t.as().post(`${M}/runs/log-batch`, { run_id: c, metrics: pts }).expect(200);
+    const sparse = await t
+      .as()
+      .get(`${M}/metrics/get-history-bulk-interval`, { run_ids: [c, a], metric_key: 'x', max_results: '3' })
+      .expect(200);
+    const ofC = sparse.body.metrics.filter((m: { run_id: string }) => m.run_id === c);
+    expect(ofC.map((m: { step: number; timestamp: number }) => [m.step, m.timestamp])).toEqual([
+      [0, 1],
+      [0, 2],
+      [7, 4],
+      [100, 5],
+    ]);
+    // In the order of run_ids.
+    expect(sparse.body.metrics[0].run_id).toBe(c);
+    expect(sparse.body.metrics.at(-1).run_id).toBe(a);
+    const few = await t.as().get(`${M}/metrics/get-history-bulk-interval`, { run_ids: c, metric_key: 'x', max_results: '10' }).expect(200);
+    expect(few.body.metrics).toHaveLength(5);
+    const one = await t.as().get(`${M}/metrics/get-history-bulk-interval`, { run_ids: c, metric_key: 'x', max_results: '1' }).expect(200);
+    expect(one.body.metrics.map((m: { step: number }) => m.step)).toEqual([0, 0]);
     const ranged = await t.as().get(`${M}/metrics/get-history-bulk-interval`, { run_ids: a, metric_key: 'x', start_step: '10', end_step: '12' }).expect(200);
     expect(ranged.body.metrics.map((m: { step: number }) => m.step)).toEqual([10, 11, 12]);
     expect((await t.as().get(`${M}/metrics/get-history-bulk-interval`, { run_ids: a, metric_key: 'x', start_step: '10' }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');

@@ -65,7 +65,7 @@ const CASES: Case[] = [
     computed: ['metrics', 'params', 'tags', 'dataset_inputs', 'model_inputs', 'model_outputs'],
   },
   {
-    name: 'metrics METRIC_COLUMNS (metricHistory, metricPoints)',
+    name: 'metrics METRIC_COLUMNS (metricHistory, sampledMetricPoints)',
     statement: Prisma.sql`SELECT ${METRIC_COLUMNS} FROM metrics LIMIT 0`,
     keys: keysOf<MetricPointRow>()(['key', 'value', 'timestamp', 'step', 'is_nan']),
     model: 'Metric',

@@ -398,12 +398,27 @@ export class RunsRepository {
   }
 
   /** Points of several runs' metric within a step range, ordered by run, step, timestamp. */
-  async metricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined): Promise<Array<MetricRow & { runId: string }>> {
+  /**
+   * The points of `key` for each run at no more than `maxResults` of its steps, evenly spread over
+   * the run's distinct steps in the range (the first and last included): with n steps and m kept,
+   * the g-th kept step is the round(g·(n−1)/(m−1))-th. Sampled in PostgreSQL, one run at a time along
+   * the metrics key's index (a step is kept when the g nearest to it maps back onto it), so a run's
+   * 100,000 points never leave the database to be thinned out here.
+   */
+  async sampledMetricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined, maxResults: number): Promise<Array<MetricRow & { runId: string }>> {
     const range = startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
+    const m = maxResults;
     const rows = await this.sql.query<MetricPointRow & { run_id: string }>`
-      SELECT run_id, ${METRIC_COLUMNS} FROM metrics
-      WHERE run_id = ANY(${runIds}::text[]) AND key = ${key} ${range}
-      ORDER BY run_id, step, timestamp, value`;
+      SELECT r.id AS run_id, p.key, p.value, p.timestamp, p.step, p.is_nan
+      FROM unnest(${runIds}::text[]) WITH ORDINALITY AS r(id, ord)
+      CROSS JOIN LATERAL (SELECT count(DISTINCT step) AS n FROM metrics WHERE run_id = r.id AND key = ${key} ${range}) c
+      CROSS JOIN LATERAL (
+        SELECT ${METRIC_COLUMNS}, dense_rank() OVER (ORDER BY step) - 1 AS i
+        FROM metrics WHERE run_id = r.id AND key = ${key} ${range}
+      ) p
+      WHERE c.n <= ${m}::int
+         OR floor(floor(p.i * (${m}::int - 1)::float8 / (c.n - 1) + 0.5) * (c.n - 1) / greatest(1, ${m}::int - 1)::float8 + 0.5) = p.i
+      ORDER BY r.ord, p.step, p.timestamp, p.value`;
     return rows.map((r) => ({ runId: r.run_id, key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
   }
 
