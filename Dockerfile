@@ -2,6 +2,10 @@
 # unprivileged user `node` (migrations apply at start). Everything is installed from package-lock.json.
 # scripts/check-runtime-tree.sh builds the runtime stage's tree without Docker and starts it.
 
+# Predictions (README "Serving") need onnxruntime-node, about 290 MB, left out by default:
+# `docker build --build-arg RUNTIME_DEPS=runtime-deps-onnx .` builds the image with it.
+ARG RUNTIME_DEPS=runtime-deps
+
 # Build: all dependencies, the Prisma client (generated offline), dist/ and web/dist.
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
@@ -31,18 +35,29 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && find node_modules/@prisma/client/runtime \( -name '*.map' -o -name 'query_engine_bg.*' -o -name 'query_compiler_bg.*' \) -delete \
  && npm cache clean --force
 
+# The same, with the ONNX runtime (its CPU binaries ship inside the package; the build stage installed
+# it without running its install script, which only fetches optional CUDA libraries).
+FROM runtime-deps AS runtime-deps-onnx
+COPY --from=build /app/node_modules/onnxruntime-node ./node_modules/onnxruntime-node
+COPY --from=build /app/node_modules/onnxruntime-common ./node_modules/onnxruntime-common
+
+FROM ${RUNTIME_DEPS} AS deps
+
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 DATA_DIR=/data
 WORKDIR /app
-COPY --from=runtime-deps /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/node_modules/.prisma ./node_modules/.prisma
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/web/dist ./web/dist
 COPY package.json ./
 COPY prisma/migrations ./prisma/migrations
 # `docker compose exec app registry-token --sub you --admin` mints a token with the container's JWT_SECRET.
+# `docker run --entrypoint registry-serve-model <image> --registry ... --model models:/<name>/Production --host 0.0.0.0`
+# runs the standalone serving job (README "Serving"; its scoring needs the image built with RUNTIME_DEPS=runtime-deps-onnx).
 RUN printf '#!/bin/sh\nexec node /app/dist/cli/mint-token.js "$@"\n' > /usr/local/bin/registry-token \
- && chmod 755 /usr/local/bin/registry-token \
+ && printf '#!/bin/sh\nexec node /app/dist/cli/serve-model.js "$@"\n' > /usr/local/bin/registry-serve-model \
+ && chmod 755 /usr/local/bin/registry-token /usr/local/bin/registry-serve-model \
  && mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 5000

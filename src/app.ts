@@ -61,6 +61,7 @@ export function createApp(c: Container): Express {
   app.use(['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'], mount('mlflow'));
   app.use(['/api/2.0/registry', '/ajax-api/2.0/registry'], mount('registry'));
   app.use(['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts'], mount('mlflow-artifacts'), artifactErrors);
+  app.use(['/api/2.0/serving', '/ajax-api/2.0/serving'], mount('serving'));
   // After the API, so that API requests do not pass these layers. /health: the process answers
   // (liveness); /ready: it can serve requests (database, migrations, artifact store), README "Operations".
   app.get('/health', (_req, res) => {

@@ -84,6 +84,28 @@ const duration = (fallback: string) =>
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+/** What REQUIRE_APPROVAL and a model's approval policy may name: stages, and `aliases` (the protected ones). */
+export const APPROVAL_TARGETS = ['Staging', 'Production', 'Archived', 'aliases'] as const;
+export type ApprovalTarget = (typeof APPROVAL_TARGETS)[number];
+/** `production, Staging` → ['Production', 'Staging'] (canonical spelling), or undefined if one is unknown. */
+export function parseApprovalTargets(items: readonly string[]): ApprovalTarget[] | undefined {
+  const out: ApprovalTarget[] = [];
+  for (const item of items) {
+    const t = APPROVAL_TARGETS.find((a) => a.toLowerCase() === item.trim().toLowerCase());
+    if (t === undefined) return undefined;
+    if (!out.includes(t)) out.push(t);
+  }
+  return out;
+}
+const approvalTargets = list.transform((items, ctx) => {
+  const targets = parseApprovalTargets(items);
+  if (targets === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${APPROVAL_TARGETS.join(', ')} (unset: no approval required)` });
+    return z.NEVER;
+  }
+  return targets;
+});
+
 /** Every environment variable the service reads. README's configuration table mirrors this. */
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(5000),
@@ -123,6 +145,9 @@ const EnvSchema = z.object({
     .transform((v) => (v === undefined ? 'admin' : v.trim() === '' ? undefined : v.trim())),
   DEFAULT_PERMISSION: z.enum(LEVELS).default('READ'),
   PROTECTED_ALIASES: z.string().default('production,champion'),
+  // Promotion requests (README "Promotion requests"): stages (and `aliases`) that need an approved request.
+  REQUIRE_APPROVAL: approvalTargets,
+  APPROVAL_SEPARATION: boolTrue,
 
   S3_ENDPOINT: optional.pipe(z.url({ message: 'must be a URL such as http://127.0.0.1:9000' }).optional()),
   S3_BUCKET: z.string().min(3).max(63).default('mlflow'),
@@ -171,13 +196,30 @@ const EnvSchema = z.object({
     return seconds;
   }),
   GC_RETENTION: duration('30d'),
+  // Webhooks (README "Webhooks"): the key that encrypts their secrets (unset: generated into DATA_DIR),
+  // where they may connect, and how deliveries are timed and retried.
+  WEBHOOK_SECRET_KEY: optional.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
+  WEBHOOK_ALLOWED_HOSTS: list.transform((items) => items.map((h) => h.toLowerCase().replace(/^\[|\]$/g, ''))),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool,
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+  WEBHOOK_RETRY_HORIZON: duration('24h'),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(600_000),
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(0).max(100).default(4),
+  // ONNX predictions (README "Predictions"): loaded models, queue and deadline of POST .../invocations.
+  SERVING_MAX_MODELS: z.coerce.number().int().min(1).max(10_000).default(8),
+  SERVING_MAX_MODEL_BYTES: bytes(1024 * 1024 * 1024),
+  SERVING_MAX_QUEUE: z.coerce.number().int().min(1).max(1_000_000).default(64),
+  SERVING_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  SERVING_THREADS: z.coerce.number().int().min(1).max(64).default(1),
 });
 
 /** Every variable loadConfig reads; .env.example lists each of them (test/unit/env-example.test.ts). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(EnvSchema.shape));
 
 /** Variables holding secrets; a value marked as an example ("change-me") is refused at start. */
-const SECRET_VARIABLES = ['JWT_SECRET', 'S3_SECRET_KEY', 'AWS_SECRET_ACCESS_KEY', 'METRICS_TOKEN'] as const;
+const SECRET_VARIABLES = ['JWT_SECRET', 'S3_SECRET_KEY', 'AWS_SECRET_ACCESS_KEY', 'METRICS_TOKEN', 'WEBHOOK_SECRET_KEY'] as const;
 /** The mark .env.example's secrets carry, so that a copied example can never go live. */
 export const PLACEHOLDER_SECRET = /change-?me/i;
 
@@ -238,6 +280,8 @@ export interface Config {
   adminRole: string | undefined;
   defaultPermission: PermissionLevelName;
   protectedAliases: readonly string[];
+  /** Promotion requests: what needs an approved request on every model (REQUIRE_APPROVAL); `separation`: no approving one's own. */
+  approval: { required: readonly ApprovalTarget[]; separation: boolean };
   s3: { endpoint: string; bucket: string; accessKey: string; secretKey: string; region: string } | undefined;
   limits: { jsonBodyBytes: number; uploadBytes: number; uploadFiles: number; uploadFieldBytes: number };
   trustProxy: boolean;
@@ -270,6 +314,24 @@ export interface Config {
   compressionMinBytes: number;
   /** Garbage collection: every `intervalSeconds` (undefined: never scheduled), what was deleted over `retentionSeconds` ago. */
   gc: { intervalSeconds: number | undefined; retentionSeconds: number };
+  /** Webhooks: secretKey undefined means the key generated into DATA_DIR (the container reads or creates it). */
+  webhooks: {
+    secretKey: string | undefined;
+    allowedHosts: readonly string[];
+    allowPrivateNetworks: boolean;
+    timeoutMs: number;
+    retryHorizonSeconds: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    pollIntervalMs: number;
+    concurrency: number;
+  };
+  /**
+   * ONNX predictions: at most `maxModels` sessions and `maxModelBytes` of model files loaded (least
+   * recently used out), `maxQueue` predictions running or waiting (503 beyond), `timeoutMs` each
+   * (504), on `threads` inference threads.
+   */
+  serving: { maxModels: number; maxModelBytes: number; maxQueue: number; timeoutMs: number; threads: number };
 }
 
 export class ConfigError extends Error {}
@@ -339,6 +401,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     protectedAliases: e.PROTECTED_ALIASES.split(',')
       .map((a) => a.trim().toLowerCase())
       .filter((a) => a.length > 0),
+    approval: { required: e.REQUIRE_APPROVAL, separation: e.APPROVAL_SEPARATION },
     s3: e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, accessKey: accessKey!, secretKey: secretKey!, region: e.S3_REGION } : undefined,
     limits: {
       jsonBodyBytes: e.MAX_JSON_BODY_BYTES,
@@ -361,5 +424,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessLog: e.ACCESS_LOG,
     compressionMinBytes: e.COMPRESSION_MIN_BYTES,
     gc: { intervalSeconds: e.GC_INTERVAL, retentionSeconds: e.GC_RETENTION },
+    webhooks: {
+      secretKey: e.WEBHOOK_SECRET_KEY,
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryHorizonSeconds: e.WEBHOOK_RETRY_HORIZON,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+    },
+    serving: { maxModels: e.SERVING_MAX_MODELS, maxModelBytes: e.SERVING_MAX_MODEL_BYTES, maxQueue: e.SERVING_MAX_QUEUE, timeoutMs: e.SERVING_TIMEOUT_MS, threads: e.SERVING_THREADS },
   });
 }

@@ -19,12 +19,16 @@ import { LoggedModelsRepository } from './modules/logged-models/logged-models.re
 import { LoggedModelsService } from './modules/logged-models/logged-models.service';
 import { searchLoggedModelIds } from './search/logged-models-search';
 import { ServingService } from './modules/serving/serving.service';
+import { PredictionsService } from './modules/serving/predictions.service';
+import { Scorer } from './modules/serving/scoring/scorer';
 import { PermissionsRepository } from './modules/permissions/permissions.repository';
 import { PermissionsService } from './modules/permissions/permissions.service';
 import { GrantsRepository } from './modules/permissions/grants.repository';
 import { GrantsService } from './modules/permissions/grants.service';
 import type { ArtifactStore } from './storage/artifact-store';
 import type { ModelVersionsService } from './modules/registry/model-versions.service';
+import type { TransitionRequestsService } from './modules/registry/transition-requests.service';
+import type { CommentsService } from './modules/registry/comments.service';
 import type { FoundModel, RegisteredModelsService } from './modules/registry/registered-models.service';
 import { createRegistry } from './modules/registry/registry';
 import { searchModelVersionKeys, searchRegisteredModelIds } from './search/registry-search';
@@ -36,6 +40,12 @@ import { checkDirectoryWritable, queryAppliedMigrations, Readiness, shippedMigra
 import { LocalArtifactStore } from './storage/local-artifact-store';
 import { GcRepository } from './modules/gc/gc.repository';
 import { GcService } from './modules/gc/gc.service';
+import { WebhooksRepository } from './modules/webhooks/webhooks.repository';
+import { WebhooksService } from './modules/webhooks/webhooks.service';
+import { WebhookOutbox } from './modules/webhooks/webhook-outbox';
+import { WebhookDeliveryWorker } from './modules/webhooks/webhook-delivery';
+import { WebhookSender } from './modules/webhooks/webhook-http';
+import { readOrCreateWebhookKey, SecretBox } from './modules/webhooks/webhook-signer';
 
 /** The composition root: the one place that builds and wires every dependency. */
 export interface Container {
@@ -51,10 +61,16 @@ export interface Container {
   grants: GrantsService;
   loggedModels: LoggedModelsService;
   serving: ServingService;
+  /** ONNX predictions (POST /api/2.0/serving/models/<name>/<selector>/invocations); sessions load on first use. */
+  predictions: PredictionsService;
   auditTrail: AuditTrailService;
   artifactStore: ArtifactStore;
   registeredModels: RegisteredModelsService;
   modelVersions: ModelVersionsService;
+  /** Promotion requests and approval policies (README "Promotion requests"). */
+  transitionRequests: TransitionRequestsService;
+  /** Comments on model versions and their activity feed. */
+  comments: CommentsService;
   artifacts: ArtifactsService;
   /** Who owns an artifact key (the artifact rows' finder). */
   artifactAccess: ArtifactAccess;
@@ -66,6 +82,10 @@ export interface Container {
   readiness: Readiness;
   /** Garbage collection of soft-deleted data and orphaned artifacts (endpoint, `npm run gc`, GC_INTERVAL). */
   gc: GcService;
+  /** Webhooks on MLflow 3's API (README "Webhooks"). */
+  webhooks: WebhooksService;
+  /** This replica's webhook delivery worker: main.ts starts it (tests start it themselves); dispose() stops it. */
+  webhookDelivery: WebhookDeliveryWorker;
   dispose(): Promise<void>;
 }
 
@@ -82,7 +102,10 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const database = createDatabase(options.databaseUrl, config.databasePoolSize, config.databaseStatementTimeoutMs, metrics.queryDone);
   metrics.watchPool(database.pool);
   const prisma = database.prisma;
-  const audit = new AuditService(new AuditRepository(prisma), clock);
+  // Every audit event of a registry change also feeds the webhooks' outbox, in the change's transaction.
+  const webhooksRepo = new WebhooksRepository(prisma);
+  const webhookOutbox = new WebhookOutbox(webhooksRepo, () => setTimeout(() => webhookDelivery.poke(), 20).unref());
+  const audit = new AuditService(new AuditRepository(prisma), clock, webhookOutbox);
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
   const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, (input, scope) =>
     searchExperimentIds(database.sql.adhoc, input, scope),
@@ -105,16 +128,27 @@ export async function createContainer(config: Config, logger: Logger, options: C
   // notifications (migration 20261125090000) and by this process's own writes. The heartbeat and the
   // maximum age bound how long a replica may answer from it after its connection silently died.
   let registryChanges: ChangeFeed | undefined;
+  // Others told of every registry_changed notification (the predictions' warming, below).
+  const registryListeners: Array<() => void> = [];
   const modelCache = new InvalidatedCache<FoundModel>(config.registeredModelCacheSize, () => registryChanges?.live ?? false, {
     maxAgeMs: config.registeredModelCacheMaxAgeMs,
     maxBytes: config.registeredModelCacheMaxBytes,
     onLookup: metrics.registeredModelLookup,
   });
   if (config.registeredModelCacheSize > 0) {
-    registryChanges = new ChangeFeed(options.listenUrl ?? options.databaseUrl, 'registry_changed', logger, () => modelCache.invalidate(), {
-      heartbeatMs: config.registeredModelCacheHeartbeatMs,
-      heartbeatTimeoutMs: config.registeredModelCacheHeartbeatTimeoutMs,
-    });
+    registryChanges = new ChangeFeed(
+      options.listenUrl ?? options.databaseUrl,
+      'registry_changed',
+      logger,
+      () => {
+        modelCache.invalidate();
+        for (const listener of registryListeners) listener();
+      },
+      {
+        heartbeatMs: config.registeredModelCacheHeartbeatMs,
+        heartbeatTimeoutMs: config.registeredModelCacheHeartbeatTimeoutMs,
+      },
+    );
     await registryChanges.start();
   }
   const registry = createRegistry({
@@ -129,8 +163,9 @@ export async function createContainer(config: Config, logger: Logger, options: C
     searchModels: (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope),
     searchVersions: (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope),
     modelCache,
+    approval: config.approval,
   });
-  const { registeredModels, modelVersions } = registry;
+  const { registeredModels, modelVersions, transitionRequests, comments } = registry;
   const grants = new GrantsService({ repo: new GrantsRepository(prisma), permissions, experiments, findModel: (name) => registry.findModel(name), audit, clock });
   const auditTrail = new AuditTrailService(
     audit,
@@ -138,9 +173,35 @@ export async function createContainer(config: Config, logger: Logger, options: C
     async (name) => (await registry.findModel(name))?.id ?? null,
   );
   const serving = new ServingService(modelVersions, artifactStore, config.limits.uploadBytes);
+  const predictions = new PredictionsService(serving, artifactStore, new Scorer(config.serving));
+  // A promotion or an alias move loads the new version's model before its first request.
+  registryListeners.push(() => void predictions.registryChanged());
   const artifactAccess = new ArtifactAccess(experiments, runs, permissions);
   const artifacts = new ArtifactsService(artifactStore, artifactAccess, runs, config.limits);
   const gc = new GcService({ repo: new GcRepository(prisma, database.pool), store: artifactStore, audit, clock });
+  const webhookPolicy = { allowedHosts: config.webhooks.allowedHosts, allowPrivateNetworks: config.webhooks.allowPrivateNetworks };
+  const webhookSender = new WebhookSender({ policy: webhookPolicy, timeoutMs: config.webhooks.timeoutMs, maxResponseBytes: 64 * 1024, excerptBytes: 1024 });
+  // The generated key is read or made on first use, so a read-only DATA_DIR only matters to webhooks with secrets.
+  const webhookSecrets = new SecretBox(() => config.webhooks.secretKey ?? readOrCreateWebhookKey(config.dataDir).key);
+  const webhooks = new WebhooksService({
+    repo: webhooksRepo,
+    secrets: webhookSecrets,
+    sender: webhookSender,
+    policy: webhookPolicy,
+    permissions,
+    clock,
+    findModel: (name) => registry.findModel(name),
+    modelNames: (ids) => webhooksRepo.modelNames(ids),
+  });
+  const webhookDelivery: WebhookDeliveryWorker = new WebhookDeliveryWorker(
+    webhooksRepo,
+    webhookSender,
+    webhookSecrets,
+    clock,
+    { ...config.webhooks, horizonMs: config.webhooks.retryHorizonSeconds * 1000 },
+    logger,
+    metrics.webhookDelivered,
+  );
   const expectedMigrations = await shippedMigrations(MIGRATIONS_DIR);
   const readiness = new Readiness(
     {
@@ -166,20 +227,27 @@ export async function createContainer(config: Config, logger: Logger, options: C
     grants,
     loggedModels,
     serving,
+    predictions,
     auditTrail,
     artifactStore,
     registeredModels,
     modelVersions,
+    transitionRequests,
+    comments,
     artifacts,
     artifactAccess,
     registryChanges,
     metrics,
     readiness,
     gc,
+    webhooks,
+    webhookDelivery,
     async dispose() {
       readiness.shuttingDown = true;
+      await webhookDelivery.stop();
+      webhookSender.close();
       // Side by side: one that fails or hangs (a database already gone) keeps none of the others open.
-      const results = await Promise.allSettled([registryChanges?.close(), artifactStore.close(), database.close()]);
+      const results = await Promise.allSettled([registryChanges?.close(), artifactStore.close(), database.close(), predictions.close()]);
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw failed.reason;
     },

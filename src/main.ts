@@ -348,6 +348,9 @@ async function serve(config: Config, logger: Logger, databaseUrl: string): Promi
     schedule.start();
     cleanups.push({ name: 'stop scheduled garbage collection', run: () => schedule.stop(), timeoutMs: STEP_TIMEOUT_MS });
   }
+  // Every worker of every replica delivers webhooks; FOR UPDATE SKIP LOCKED shares the deliveries out.
+  container.webhookDelivery.start();
+  cleanups.push({ name: 'stop webhook delivery', run: () => container.webhookDelivery.stop(), timeoutMs: config.webhooks.timeoutMs + STEP_TIMEOUT_MS });
   return { server, container };
 }
 

@@ -17,7 +17,7 @@ export interface PoolStats {
  * The mount points of app.ts's routers. The ajax-api mirror is folded into /api, so one endpoint
  * has one series whichever prefix the client used.
  */
-const MOUNT = /^\/(?:api|ajax-api)\/2\.0\/(mlflow-artifacts|mlflow|registry)(?=[/?]|$)/i;
+const MOUNT = /^\/(?:api|ajax-api)\/2\.0\/(mlflow-artifacts|mlflow|registry|serving)(?=[/?]|$)/i;
 
 /** A request as the metrics saw it end: its route label, status (or 'aborted') and duration. */
 export interface EndedRequest {
@@ -54,6 +54,14 @@ export class Metrics {
   readonly queryDone = (seconds: number): void => this.querySeconds.observe(seconds);
   readonly artifactBytesReceived = (bytes: number): void => this.bytesIn.inc(bytes);
   readonly artifactBytesSent = (bytes: number): void => this.bytesOut.inc(bytes);
+  private readonly webhookAttempts = new Counter({
+    name: 'registry_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retry, failed.',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  /** For the webhook delivery worker: one attempt ended with `outcome`. */
+  readonly webhookDelivered = (outcome: string): void => this.webhookAttempts.labels(outcome).inc();
 
   constructor() {
     const registers = [this.registry];

@@ -21,7 +21,7 @@ import { parseWith, refuseUnstorableText } from './validate';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** The API areas, each served under /api/2.0/<area> and mirrored under /ajax-api/2.0/<area>. */
-export const API_AREAS = ['mlflow', 'registry', 'mlflow-artifacts'] as const;
+export const API_AREAS = ['mlflow', 'registry', 'mlflow-artifacts', 'serving'] as const;
 export type ApiArea = (typeof API_AREAS)[number];
 
 /**

@@ -4,7 +4,7 @@ import type request from 'supertest';
 import { MIGRATIONS_DIR } from '../../src/db/migrate';
 import { declaredRules } from '../helpers/routes';
 import { startTestApp, type ApiClient, type TestApp } from '../helpers/test-app';
-import { bearer } from '../helpers/tokens';
+import { bearer, tokenFor } from '../helpers/tokens';
 import { API, createModel, transition, uniqueName } from './registry-fixtures';
 
 /**
@@ -39,6 +39,28 @@ const versionVariants = ['01', '1.0', '+1', ' 1', '1e0'];
 type Probe = (api: ApiClient, http: TestApp['http'], token: string, v: Victim) => request.Test;
 
 const put = (http: TestApp['http'], token: string, path: string) => http.put(path).set(bearer(token)).set('Content-Type', 'application/octet-stream').send(Buffer.from('pwned'));
+
+/** A comment of alice's on the victim's version (none for a respelled one), then `act` on its id. */
+function onAlicesComment(http: TestApp['http'], v: Victim, act: (id: string) => request.Test): request.Test {
+  return (async () => {
+    const created = await http
+      .post(`${API}/comments/create`)
+      .set(bearer(tokenFor('alice')))
+      .send({ name: v.model, version: v.version, comment: 'mine' });
+    return act(created.status === 200 ? (created.body.comment.id as string) : '999999');
+  })() as unknown as request.Test;
+}
+
+/** A webhook of alice's on the victim's model (none for a respelled name), then `act` on its id. */
+function onAlicesWebhook(http: TestApp['http'], v: Victim, act: (id: string) => request.Test): request.Test {
+  return (async () => {
+    const created = await http
+      .post(`${API}/webhooks`)
+      .set(bearer(tokenFor('alice')))
+      .send({ name: 'alices-hook', url: 'https://hooks.invalid/x', model_name: v.model, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] });
+    return act(created.status === 200 ? (created.body.webhook.webhook_id as string) : '00000000-0000-0000-0000-000000000000');
+  })() as unknown as request.Test;
+}
 
 /** One request per row of the permission table, aimed at the victim's resource. */
 const PROBES: Record<string, Probe> = {
@@ -96,6 +118,13 @@ const PROBES: Record<string, Probe> = {
   'registry.audit.model': (api, _h, _t, v) => api.get(`${R}/audit`, { name: v.model }),
   'registry.archive': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/archive`).set(bearer(token)),
   'registry.files': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/files/MLmodel`).set(bearer(token)),
+  'registry.archive.zip': (_a, http, token, v) => http.get(`${R}/models/${encodeURIComponent(v.model)}/Production/archive.zip`).set(bearer(token)),
+  'serving.invocations': (_a, http, token, v) =>
+    http
+      .post(`/api/2.0/serving/models/${encodeURIComponent(v.model)}/Production/invocations`)
+      .set(bearer(token))
+      .send({ inputs: [[1]] }),
+  'model-versions.get-artifact': (api, _h, _t, v) => api.get(`${API}/model-versions/get-artifact`, { name: v.model, version: v.version, path: 'MLmodel' }),
   'registry.versions.upload': (_a, http, token, v) =>
     http
       .post(`${R}/models/${encodeURIComponent(v.model)}/versions`)
@@ -131,6 +160,37 @@ const PROBES: Record<string, Probe> = {
   'registered-models.permissions.get.other': (api, _h, _t, v) => api.get(`${API}/registered-models/permissions/get`, { name: v.model, username: 'alice' }),
   'registered-models.permissions.update': (api, _h, _t, v) => api.patch(`${API}/registered-models/permissions/update`, { name: v.model, username: 'mallory', permission: 'MANAGE' }),
   'registered-models.permissions.delete': (api, _h, _t, v) => api.delete(`${API}/registered-models/permissions/delete`, { name: v.model, username: 'mallory' }),
+  'transition-requests.create': (api, _h, _t, v) => api.post(`${API}/transition-requests/create`, { name: v.model, version: v.version, stage: 'Archived' }),
+  'transition-requests.approve': (api, _h, _t, v) => api.post(`${API}/transition-requests/approve`, { name: v.model, version: v.version, stage: 'Staging' }),
+  'transition-requests.approve.production': (api, _h, _t, v) => api.post(`${API}/transition-requests/approve`, { name: v.model, version: v.version, stage: 'Archived' }),
+  'transition-requests.reject': (api, _h, _t, v) => api.post(`${API}/transition-requests/reject`, { name: v.model, version: v.version, stage: 'Staging' }),
+  'transition-requests.reject.production': (api, _h, _t, v) => api.post(`${API}/transition-requests/reject`, { name: v.model, version: v.version, stage: 'Archived' }),
+  'transition-requests.delete': (api, _h, _t, v) => api.delete(`${API}/transition-requests/delete`, { name: v.model, version: v.version, stage: 'Archived' }),
+  'transition-requests.delete.others': (api, _h, _t, v) => api.delete(`${API}/transition-requests/delete`, { name: v.model, version: v.version, stage: 'Archived', creator: 'alice' }),
+  'transition-requests.list': (api, _h, _t, v) => api.get(`${API}/transition-requests/list`, { name: v.model, version: v.version }),
+  'alias-requests.create': (api, _h, _t, v) => api.post(`${API}/alias-requests/create`, { name: v.model, version: v.version, alias: 'production' }),
+  'alias-requests.approve': (api, _h, _t, v) => api.post(`${API}/alias-requests/approve`, { name: v.model, version: v.version, alias: 'production' }),
+  'alias-requests.reject': (api, _h, _t, v) => api.post(`${API}/alias-requests/reject`, { name: v.model, version: v.version, alias: 'production' }),
+  'alias-requests.delete': (api, _h, _t, v) => api.delete(`${API}/alias-requests/delete`, { name: v.model, version: v.version, alias: 'production' }),
+  'alias-requests.delete.others': (api, _h, _t, v) => api.delete(`${API}/alias-requests/delete`, { name: v.model, version: v.version, alias: 'production', creator: 'alice' }),
+  'alias-requests.list': (api, _h, _t, v) => api.get(`${API}/alias-requests/list`, { name: v.model, version: v.version }),
+  'registry.approval-policy.get': (api, _h, _t, v) => api.get(`${R}/registered-models/approval-policy`, { name: v.model }),
+  'registry.approval-policy.set': (api, _h, _t, v) => api.post(`${R}/registered-models/approval-policy`, { name: v.model, require_approval: [] }),
+  'comments.create': (api, _h, _t, v) => api.post(`${API}/comments/create`, { name: v.model, version: v.version, comment: 'pwned' }),
+  'comments.update': (api, http, _t, v) => onAlicesComment(http, v, (id) => api.patch(`${API}/comments/update`, { id, comment: 'pwned' })),
+  'comments.update.others': (api, http, _t, v) => onAlicesComment(http, v, (id) => api.patch(`${API}/comments/update`, { id, comment: 'pwned' })),
+  'comments.delete': (api, http, _t, v) => onAlicesComment(http, v, (id) => api.delete(`${API}/comments/delete`, { id })),
+  'comments.delete.others': (api, http, _t, v) => onAlicesComment(http, v, (id) => api.delete(`${API}/comments/delete`, { id })),
+  'comments.list': (api, _h, _t, v) => api.get(`${API}/comments/list`, { name: v.model, version: v.version }),
+  'webhooks.create': (api, _h, _t, v) =>
+    api.post(`${API}/webhooks`, { name: 'stolen', url: 'https://evil.example.com/', model_name: v.model, events: [{ entity: 'MODEL_VERSION', action: 'CREATED' }] }),
+  'webhooks.get': (api, http, _t, v) => onAlicesWebhook(http, v, (id) => api.get(`${API}/webhooks/${id}`)),
+  'webhooks.update': (api, http, _t, v) => onAlicesWebhook(http, v, (id) => api.patch(`${API}/webhooks/${id}`, { url: 'https://evil.example.com/' })),
+  'webhooks.delete': (api, http, _t, v) => onAlicesWebhook(http, v, (id) => api.delete(`${API}/webhooks/${id}`)),
+  'webhooks.test': (api, http, _t, v) => onAlicesWebhook(http, v, (id) => api.post(`${API}/webhooks/${id}/test`, {})),
+  'webhooks.deliveries.list': (api, http, _t, v) => onAlicesWebhook(http, v, (id) => api.get(`${API}/webhooks/${id}/deliveries`)),
+  'webhooks.deliveries.redeliver': (api, http, _t, v) => onAlicesWebhook(http, v, (id) => api.post(`${API}/webhooks/${id}/deliveries/00000000-0000-0000-0000-000000000000/redeliver`, {})),
+  'registry.model-versions.activity': (api, _h, _t, v) => api.get(`${R}/model-versions/activity`, { name: v.model, version: v.version }),
 };
 
 /**

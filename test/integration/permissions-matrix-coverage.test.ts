@@ -2,9 +2,12 @@ import { declaredRules } from '../helpers/routes';
 import { EXPERIMENT_BUILDERS } from './permissions-matrix/experiment-builders';
 import { NOT_YET_IN_MATRIX } from './permissions-matrix/harness';
 import { MODEL_BUILDERS } from './permissions-matrix/model-builders';
+import { GOVERNANCE_BUILDERS } from './permissions-matrix/governance-builders';
+import { SERVING_BUILDERS } from './permissions-matrix/serving-builders';
+import { WEBHOOK_BUILDERS } from './permissions-matrix/webhook-builders';
 
-// Reads the builders of both matrix files without starting an app.
-const FILES = [EXPERIMENT_BUILDERS, MODEL_BUILDERS];
+// Reads the builders of the matrix files without starting an app.
+const FILES = [EXPERIMENT_BUILDERS, MODEL_BUILDERS, GOVERNANCE_BUILDERS, SERVING_BUILDERS, WEBHOOK_BUILDERS];
 
 it('has a request for every rule of the route table', () => {
   const keys = declaredRules().map((r) => r.key);

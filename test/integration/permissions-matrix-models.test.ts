@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import { startTestApp } from '../helpers/test-app';
 import { declareMatrixCases, fx, M } from './permissions-matrix/harness';
 import { MODEL_BUILDERS, modelId } from './permissions-matrix/model-builders';
+import { SERVING_BUILDERS } from './permissions-matrix/serving-builders';
+import { WEBHOOK_BUILDERS } from './permissions-matrix/webhook-builders';
 
 // The permission matrix (permissions-matrix/harness.ts) for the rules on registered models.
 beforeAll(async () => {
@@ -27,3 +29,5 @@ afterAll(async () => {
 });
 
 declareMatrixCases(MODEL_BUILDERS);
+declareMatrixCases(SERVING_BUILDERS);
+declareMatrixCases(WEBHOOK_BUILDERS);

@@ -4,7 +4,9 @@ import { API, createModel, createVersion, transition } from './registry-fixtures
 describe('registry under concurrency', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // A connection per concurrent request, so they all reach PostgreSQL at once and meet on the
+    // model's row lock (what these tests are about), rather than queueing for the pool's five.
+    t = await startTestApp({ DATABASE_POOL_SIZE: '60' });
   });
   afterAll(async () => {
     await t.close();

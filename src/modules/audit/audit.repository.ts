@@ -33,6 +33,11 @@ const json = (v: unknown) => (v === undefined ? Prisma.DbNull : (v as Prisma.Inp
 export class AuditRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** The client, for a listener of events recorded outside a transaction. */
+  get db(): Db {
+    return this.prisma;
+  }
+
   async insert(events: AuditEventInput[], db: Db = this.prisma): Promise<void> {
     if (events.length === 0) return;
     await db.auditEvent.createMany({

@@ -3,7 +3,15 @@ import type { Clock } from '../../lib/clock';
 import { pageOf, decodePageToken } from '../../lib/page-token';
 import type { AuditEventInput, AuditEventRecord, AuditRepository, Db } from './audit.repository';
 
-export type AuditEvent = Omit<AuditEventInput, 'timestamp' | 'actor'>;
+export type AuditEvent = Omit<AuditEventInput, 'timestamp' | 'actor'> & {
+  /** What a webhook payload carries beyond the audit entry (tags, description of a created model); not stored in the trail. */
+  payload?: Record<string, unknown>;
+};
+
+/** Hears every recorded event in the change's transaction (the webhooks' transactional outbox). */
+export interface AuditListener {
+  recorded(events: readonly AuditEvent[], timestampMs: number, db: Db): Promise<void>;
+}
 
 /**
  * The audit trail (mlflow-api.md §7.4): stage transitions, alias changes, deletes, renames,
@@ -13,15 +21,17 @@ export class AuditService {
   constructor(
     private readonly repo: AuditRepository,
     private readonly clock: Clock,
+    private readonly listener?: AuditListener,
   ) {}
 
   /** Records events as `actor`; pass the transaction `db` so the events commit with the change. */
   async record(actor: Principal, events: AuditEvent[], db?: Db): Promise<void> {
     const timestamp = this.clock.nowMs();
     await this.repo.insert(
-      events.map((e) => ({ ...e, timestamp, actor: actor.subject })),
+      events.map(({ payload: _payload, ...e }) => ({ ...e, timestamp, actor: actor.subject })),
       db,
     );
+    if (this.listener) await this.listener.recorded(events, timestamp, db ?? this.repo.db);
   }
 
   async list(

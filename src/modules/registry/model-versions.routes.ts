@@ -147,8 +147,8 @@ export function modelVersionsRoutes(c: Container): AnyRoute[] {
       from: 'body',
       access: { kind: 'resource', type: 'registered_model', level: 'EDIT', on: ofVersion },
       summary: 'Sets a tag of a model version.',
-      handle: async ({ input, granted }) => {
-        await versions.setTag(modelGrant(granted, input.name), input.version, { key: input.key, value: input.value });
+      handle: async ({ input, granted, principal }) => {
+        await versions.setTag(principal, modelGrant(granted, input.name), input.version, { key: input.key, value: input.value });
         return {};
       },
     }),
@@ -161,8 +161,8 @@ export function modelVersionsRoutes(c: Container): AnyRoute[] {
       from: 'body',
       access: { kind: 'resource', type: 'registered_model', level: 'EDIT', on: ofVersion },
       summary: 'Removes a tag of a model version (none: nothing to do).',
-      handle: async ({ input, granted }) => {
-        await versions.deleteTag(modelGrant(granted, input.name), input.version, input.key);
+      handle: async ({ input, granted, principal }) => {
+        await versions.deleteTag(principal, modelGrant(granted, input.name), input.version, input.key);
         return {};
       },
     }),

@@ -19,6 +19,8 @@ import type { ModelVersionRecord, ModelVersionsRepository, VersionKey } from './
 import type { RunGate } from '../runs/run-gate';
 import type { LoggedModelGate } from './registry-gates';
 import { assertArchivable, canonicalStage, levelForTransition, type Stage } from './stages';
+import type { Governance } from './governance';
+import type { Db } from './registry-records';
 
 export interface ModelVersionSearchInput {
   filter?: string;
@@ -54,6 +56,8 @@ export interface ModelVersionsServiceOptions {
   /** Checks the MLflow 3 logged model a version names (model_id, models:/m-… sources). */
   loggedModels: LoggedModelGate;
   search: SearchModelVersionKeys;
+  /** Approval policy and the closing of open promotion requests (README "Promotion requests"). */
+  governance?: Governance;
 }
 
 const event = (a: { model: { id: bigint; name: string } }, e: Omit<AuditEvent, 'resourceType' | 'modelId' | 'modelName'>): AuditEvent => ({
@@ -78,6 +82,7 @@ export class ModelVersionsService {
   private readonly runs: RunGate;
   private readonly loggedModels: LoggedModelGate;
   private readonly search: SearchModelVersionKeys;
+  private readonly governance: Governance | undefined;
 
   constructor(options: ModelVersionsServiceOptions) {
     this.versions = options.versions;
@@ -90,6 +95,7 @@ export class ModelVersionsService {
     this.runs = options.runs;
     this.loggedModels = options.loggedModels;
     this.search = options.search;
+    this.governance = options.governance;
   }
 
   /** The route table's finder of the model of version (`name`, `version`): 404 if either is absent. */
@@ -142,7 +148,8 @@ export class ModelVersionsService {
         input.tags,
         tx,
       );
-      await this.audit.record(p, [event(access, { action: 'create_model_version', version, after: { stage: 'None', source: input.source } })], tx);
+      const payload = { source: input.source, run_id: input.runId ?? null, tags: input.tags, description: input.description ?? null };
+      await this.audit.record(p, [event(access, { action: 'create_model_version', version, after: { stage: 'None', source: input.source }, payload })], tx);
       return { modelId: access.model.id, version };
     });
     // Gone if the model (or the version) was deleted once the transaction committed.
@@ -235,6 +242,7 @@ export class ModelVersionsService {
       await this.versions.softDelete(key, nowMs, tx);
       await this.models.touch(model.id, nowMs, tx);
       await this.audit.record(p, [event({ model }, { action: 'delete_model_version', version, before: { stage: row.currentStage, ...(aliases.length > 0 ? { aliases } : {}) } })], tx);
+      await this.governance?.closeRequestsOf(p, model, [version], { deleted: true }, tx);
     });
   }
 
@@ -247,29 +255,52 @@ export class ModelVersionsService {
   async transitionStage(p: Principal, grant: ModelGrant, version: number, stageInput: string, archiveExisting: boolean): Promise<ModelVersionRecord> {
     const stage = canonicalStage(stageInput);
     if (archiveExisting) assertArchivable(stage);
-    const name = grant.name;
     const key = await this.writes.transaction(async (tx) => {
-      const model = await this.lockModel(name, tx);
-      const key = { modelId: model.id, version };
-      const row = await this.versions.findRow(key, tx);
-      if (!row) throw versionNotFound(name, version);
-      const from = row.currentStage as Stage;
-      await this.access.check(p, grant, levelForTransition(from, stage));
-      const nowMs = this.clock.nowMs();
-      const archived = archiveExisting ? await this.versions.archiveOthers(key, stage, nowMs, tx) : [];
-      await this.versions.setStage(key, stage, nowMs, tx);
-      await this.models.touch(model.id, nowMs, tx);
-      await this.audit.record(
-        p,
-        [
-          event({ model }, { action: 'transition_stage', version, before: { stage: from }, after: { stage } }),
-          ...archived.map((v) => event({ model }, { action: 'archive_existing_version', version: v, before: { stage }, after: { stage: 'Archived', archived_by_version: String(version) } })),
-        ],
-        tx,
-      );
-      return key;
+      const model = await this.lockModel(grant.name, tx);
+      await this.applyTransition(p, grant, model, version, stage, archiveExisting, tx);
+      return { modelId: model.id, version };
     });
     return (await this.versions.load([key]))[0]!;
+  }
+
+  /**
+   * transitionStage's work, in a transaction that has locked the model row (`model`); approving a
+   * transition request (`approved`: its ids) runs the same code, so it gets the same guarantees and
+   * audit entries. A direct move is refused where the approval policy asks for a request. The open
+   * stage requests of every version that moved are closed.
+   */
+  async applyTransition(
+    p: Principal,
+    grant: ModelGrant,
+    model: { id: bigint; name: string },
+    version: number,
+    stage: Stage,
+    archiveExisting: boolean,
+    tx: Db,
+    approved?: { requestIds: string[] },
+  ): Promise<{ from: Stage; archived: number[] }> {
+    const key = { modelId: model.id, version };
+    const row = await this.versions.findRow(key, tx);
+    if (!row) throw versionNotFound(grant.name, version);
+    const from = row.currentStage as Stage;
+    await this.access.check(p, grant, levelForTransition(from, stage));
+    if (!approved) await this.governance?.assertDirect(p, model, 'stage', stage, tx);
+    const nowMs = this.clock.nowMs();
+    const archived = archiveExisting ? await this.versions.archiveOthers(key, stage, nowMs, tx) : [];
+    await this.versions.setStage(key, stage, nowMs, tx);
+    await this.models.touch(model.id, nowMs, tx);
+    const via = approved ? { request_ids: approved.requestIds } : {};
+    await this.audit.record(
+      p,
+      [
+        event({ model }, { action: 'transition_stage', version, before: { stage: from }, after: { stage, ...via } }),
+        ...archived.map((v) => event({ model }, { action: 'archive_existing_version', version: v, before: { stage }, after: { stage: 'Archived', archived_by_version: String(version) } })),
+      ],
+      tx,
+    );
+    await this.governance?.closeRequestsOf(p, model, [version], { moved: stage }, tx);
+    if (archived.length > 0) await this.governance?.closeRequestsOf(p, model, archived, { moved: 'Archived' }, tx);
+    return { from, archived };
   }
 
   async searchVersions(p: Principal, input: ModelVersionSearchInput): Promise<{ items: ModelVersionRecord[]; nextPageToken?: string }> {
@@ -282,13 +313,20 @@ export class ModelVersionsService {
   }
 
   /** On a version modelOf() found. */
-  async setTag(model: ModelGrant, version: number, tag: Tag): Promise<void> {
+  /** With its audit event (and so its webhook event) in the same transaction. */
+  async setTag(p: Principal, model: ModelGrant, version: number, tag: Tag): Promise<void> {
     validateTag(tag.key, tag.value);
-    await this.writes.write(() => this.versions.setTag({ modelId: model.id, version }, tag));
+    await this.writes.transaction(async (tx) => {
+      await this.versions.setTag({ modelId: model.id, version }, tag, tx);
+      await this.audit.record(p, [event({ model }, { action: 'set_model_version_tag', version, after: { key: tag.key, value: tag.value } })], tx);
+    });
   }
 
-  async deleteTag(model: ModelGrant, version: number, tagKey: string): Promise<void> {
-    await this.writes.write(() => this.versions.deleteTag({ modelId: model.id, version }, tagKey));
+  async deleteTag(p: Principal, model: ModelGrant, version: number, tagKey: string): Promise<void> {
+    await this.writes.transaction(async (tx) => {
+      await this.versions.deleteTag({ modelId: model.id, version }, tagKey, tx);
+      await this.audit.record(p, [event({ model }, { action: 'delete_model_version_tag', version, before: { key: tagKey } })], tx);
+    });
   }
 
   /**

@@ -120,8 +120,8 @@ export function registeredModelsRoutes(c: Container): AnyRoute[] {
       from: 'body',
       access: { kind: 'resource', type: 'registered_model', level: 'EDIT', on: byName },
       summary: 'Sets a tag of a registered model.',
-      handle: async ({ input, granted }) => {
-        await models.setTag(modelGrant(granted, input.name), { key: input.key, value: input.value });
+      handle: async ({ input, granted, principal }) => {
+        await models.setTag(principal, modelGrant(granted, input.name), { key: input.key, value: input.value });
         return {};
       },
     }),
@@ -134,8 +134,8 @@ export function registeredModelsRoutes(c: Container): AnyRoute[] {
       from: 'body',
       access: { kind: 'resource', type: 'registered_model', level: 'EDIT', on: byName },
       summary: 'Removes a tag of a registered model (none: nothing to do).',
-      handle: async ({ input, granted }) => {
-        await models.deleteTag(modelGrant(granted, input.name), input.key);
+      handle: async ({ input, granted, principal }) => {
+        await models.deleteTag(principal, modelGrant(granted, input.name), input.key);
         return {};
       },
     }),

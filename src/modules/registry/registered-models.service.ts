@@ -12,6 +12,8 @@ import { type ModelGrant, modelNotFound, type RegistryAccess, versionNotFound } 
 import type { RegistryWrites, WriteListener } from './registry-writes';
 import type { Tag } from './registry-records';
 import { validateAlias, validateModelName, validateNewAlias, validateTag } from './registry-validation';
+import type { Governance } from './governance';
+import type { Db } from './registry-records';
 
 export interface RegisteredModelSearchInput {
   filter?: string;
@@ -47,6 +49,8 @@ export interface RegisteredModelsServiceOptions {
   search: SearchRegisteredModelIds;
   /** Without one, every registered-models/get reads the database. */
   cache?: ModelCache;
+  /** Approval policy for protected aliases and the closing of open alias requests (README "Promotion requests"). */
+  governance?: Governance;
 }
 
 const inScope = (scope: VisibleScope, id: string) => (scope.kind === 'all' ? true : scope.kind === 'except' ? !scope.ids.includes(id) : scope.ids.includes(id));
@@ -65,6 +69,7 @@ export class RegisteredModelsService {
   private readonly clock: Clock;
   private readonly search: SearchRegisteredModelIds;
   private readonly cache: ModelCache;
+  private readonly governance: Governance | undefined;
 
   constructor(options: RegisteredModelsServiceOptions) {
     this.models = options.models;
@@ -76,6 +81,7 @@ export class RegisteredModelsService {
     this.clock = options.clock;
     this.search = options.search;
     this.cache = options.cache ?? uncached;
+    this.governance = options.governance;
   }
 
   /** The route table's finder of a registered model by name: 404 if absent. */
@@ -99,7 +105,20 @@ export class RegisteredModelsService {
     for (const t of input.tags) validateTag(t.key, t.value);
     const row = await this.writes.transaction(async (tx) => {
       const m = await this.models.insert({ ...input, userId: p.subject, nowMs: this.clock.nowMs() }, tx);
-      await this.audit.record(p, [{ action: 'create_registered_model', resourceType: 'registered_model', modelId: m.id, modelName: m.name, after: { name: m.name } }], tx);
+      await this.audit.record(
+        p,
+        [
+          {
+            action: 'create_registered_model',
+            resourceType: 'registered_model',
+            modelId: m.id,
+            modelName: m.name,
+            after: { name: m.name },
+            payload: { tags: input.tags, description: input.description ?? null },
+          },
+        ],
+        tx,
+      );
       return m;
     });
     await this.permissions.grantCreator(p, 'registered_model', String(row.id));
@@ -191,14 +210,25 @@ export class RegisteredModelsService {
     return latest.sort((a, b) => wanted.indexOf(a.currentStage) - wanted.indexOf(b.currentStage));
   }
 
-  async setTag(model: ModelGrant, tag: Tag): Promise<void> {
+  /** With its audit event (a prompt's: its webhook event) in the same transaction. */
+  async setTag(p: Principal, model: ModelGrant, tag: Tag): Promise<void> {
     validateTag(tag.key, tag.value);
-    await this.writes.write(() => this.models.setTag(model.id, tag));
+    await this.writes.transaction(async (tx) => {
+      await this.models.setTag(model.id, tag, tx);
+      await this.audit.record(
+        p,
+        [{ action: 'set_registered_model_tag', resourceType: 'registered_model', modelId: model.id, modelName: model.name, after: { key: tag.key, value: tag.value } }],
+        tx,
+      );
+    });
   }
 
   /** No-op if the tag is absent. */
-  async deleteTag(model: ModelGrant, key: string): Promise<void> {
-    await this.writes.write(() => this.models.deleteTag(model.id, key));
+  async deleteTag(p: Principal, model: ModelGrant, key: string): Promise<void> {
+    await this.writes.transaction(async (tx) => {
+      await this.models.deleteTag(model.id, key, tx);
+      await this.audit.record(p, [{ action: 'delete_registered_model_tag', resourceType: 'registered_model', modelId: model.id, modelName: model.name, before: { key } }], tx);
+    });
   }
 
   /**
@@ -212,26 +242,37 @@ export class RegisteredModelsService {
     await this.writes.transaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
-      if (!(await this.versions.findRow({ modelId: locked.id, version }, tx))) throw versionNotFound(name, version);
-      const previous = await this.models.findAlias(locked.id, alias, tx);
-      if (previous?.version === version) return;
-      await this.models.upsertAlias({ modelId: locked.id, alias, version }, tx);
-      await this.audit.record(
-        p,
-        [
-          {
-            action: 'set_alias',
-            resourceType: 'registered_model',
-            modelId: locked.id,
-            modelName: name,
-            version,
-            ...(previous ? { before: { alias, version: String(previous.version) } } : {}),
-            after: { alias, version: String(version) },
-          },
-        ],
-        tx,
-      );
+      await this.governance?.assertDirect(p, { id: locked.id, name }, 'alias', alias, tx);
+      await this.setAliasIn(p, { id: locked.id, name }, alias, version, tx);
     });
+  }
+
+  /**
+   * setAlias's work in a transaction that has locked the model row; approving an alias request
+   * (`approved`: its ids) runs the same code. Open requests for this alias and version close.
+   */
+  async setAliasIn(p: Principal, locked: { id: bigint; name: string }, alias: string, version: number, tx: Db, approved?: { requestIds: string[] }): Promise<void> {
+    const name = locked.name;
+    if (!(await this.versions.findRow({ modelId: locked.id, version }, tx))) throw versionNotFound(name, version);
+    const previous = await this.models.findAlias(locked.id, alias, tx);
+    if (previous?.version === version) return;
+    await this.models.upsertAlias({ modelId: locked.id, alias, version }, tx);
+    await this.audit.record(
+      p,
+      [
+        {
+          action: 'set_alias',
+          resourceType: 'registered_model',
+          modelId: locked.id,
+          modelName: name,
+          version,
+          ...(previous ? { before: { alias, version: String(previous.version) } } : {}),
+          after: { alias, version: String(version), ...(approved ? { request_ids: approved.requestIds } : {}) },
+        },
+      ],
+      tx,
+    );
+    await this.governance?.closeAliasRequests(p, locked, alias, version, tx);
   }
 
   /** No-op if the alias is absent; a protected alias needs MANAGE_PRODUCTION, as in setAlias. */

@@ -11,6 +11,12 @@ import { type ModelCache, RegisteredModelsService, type SearchRegisteredModelIds
 import { RegistryAccess } from './registry-access';
 import { RegistryWrites } from './registry-writes';
 import type { LoggedModelGate } from './registry-gates';
+import type { ApprovalTarget } from '../../config';
+import { CommentsRepository } from './comments.repository';
+import { CommentsService } from './comments.service';
+import { Governance } from './governance';
+import { TransitionRequestsRepository } from './transition-requests.repository';
+import { TransitionRequestsService } from './transition-requests.service';
 
 export interface RegistryOptions {
   prisma: PrismaClient;
@@ -26,6 +32,8 @@ export interface RegistryOptions {
   searchVersions: SearchModelVersionKeys;
   /** Where registered-models/get may find a model it read before; every registry write tells it. */
   modelCache?: ModelCache;
+  /** REQUIRE_APPROVAL and APPROVAL_SEPARATION (README "Promotion requests"). */
+  approval: { required: readonly ApprovalTarget[]; separation: boolean };
 }
 
 /**
@@ -36,6 +44,10 @@ export interface RegistryOptions {
 export interface Registry {
   registeredModels: RegisteredModelsService;
   modelVersions: ModelVersionsService;
+  /** Promotion requests (stages, protected aliases) and approval policies. */
+  transitionRequests: TransitionRequestsService;
+  /** Comments on model versions and their activity feed. */
+  comments: CommentsService;
   /** A registered model's id and current name by its name, or null; no permission check. */
   findModel(name: string): Promise<{ id: bigint; name: string } | null>;
   /** The live versions registered from these logged models, by model name, then version; no permission check. */
@@ -49,9 +61,24 @@ export function createRegistry(o: RegistryOptions): Registry {
   const cache = o.modelCache ?? uncached;
   const writes = new RegistryWrites(models, cache);
   const shared = { models, versions, access, writes, permissions: o.permissions, audit: o.audit, clock: o.clock };
+  const requests = new TransitionRequestsRepository(o.prisma);
+  const isProtectedAlias = (alias: string) => o.permissions.isProtectedAlias(alias);
+  const governance = new Governance(requests, o.audit, o.clock, o.approval.required, isProtectedAlias);
+  const registeredModels = new RegisteredModelsService({ ...shared, search: o.searchModels, cache, governance });
+  const modelVersions = new ModelVersionsService({ ...shared, runs: o.runs, loggedModels: o.loggedModels, search: o.searchVersions, governance });
   return {
-    registeredModels: new RegisteredModelsService({ ...shared, search: o.searchModels, cache }),
-    modelVersions: new ModelVersionsService({ ...shared, runs: o.runs, loggedModels: o.loggedModels, search: o.searchVersions }),
+    registeredModels,
+    modelVersions,
+    transitionRequests: new TransitionRequestsService({
+      ...shared,
+      repo: requests,
+      governance,
+      modelVersions,
+      registeredModels,
+      isProtectedAlias,
+      separation: o.approval.separation,
+    }),
+    comments: new CommentsService({ repo: new CommentsRepository(o.prisma), models, versions, access, audit: o.audit, clock: o.clock }),
     findModel: async (name) => {
       const model = await models.findByName(name);
       return model ? { id: model.id, name: model.name } : null;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { requiredString } from '../../http/wire';
+import { modelName, versionNumber } from '../registry/registered-models.schemas';
 import { parseSelector } from './serving.service';
 
 /**
@@ -6,6 +8,13 @@ import { parseSelector } from './serving.service';
  * looked up); the stage it may name is checked once the model is found.
  */
 export const ServedModel = z.object({ name: z.string(), selector: z.string().transform(parseSelector) });
+export type ServedModelInput = z.output<typeof ServedModel>;
+
+/**
+ * MLflow UI's `GET model-versions/get-artifact?name=&version=&path=` (mlflow/server/handlers.py
+ * get_model_version_artifact_handler): one file of a version; `path` is checked like every artifact path.
+ */
+export const GetModelVersionArtifact = z.object({ name: modelName(), version: versionNumber(), path: requiredString() });
 
 /** `…/files/<path>`: Express 5 hands the wildcard over as an array of decoded segments. */
 export const ServedFile = ServedModel.extend({

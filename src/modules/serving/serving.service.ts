@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
+import yazl from 'yazl';
 import { invalidParameter, notFound, RegistryError } from '../../errors';
 import { shown } from '../../lib/shown';
 import { ownerOfKey, WHERE_VERSIONS_LIVE } from '../../storage/artifact-layout';
@@ -12,6 +13,9 @@ import { artifactKey, joinKey, keyOfArtifactUri, relativeKey } from '../../stora
 import type { ArtifactStore, ByteRange } from '../../storage/artifact-store';
 import { FormUpload } from '../artifacts/artifacts.service';
 import type { ModelVersionRecord, ModelVersionsService, VersionSelector } from '../registry/model-versions.service';
+
+/** The archive forms `archive()` writes: `.../archive` and `.../archive.tar.gz` are tar.gz, `.../archive.zip` is zip. */
+export type ArchiveFormat = 'tar.gz' | 'zip';
 
 /** A resolved model version ready to serve: where its files are and its cache validator. */
 export interface ServedVersion {
@@ -40,7 +44,7 @@ export function parseSelector(selector: string): VersionSelector {
   return { stage: selector };
 }
 
-/** Serving jobs fetch a model version's files by name and stage, alias or number (README "Serving models"). */
+/** Serving jobs fetch a model version's files by name and stage, alias or number (README "Serving"). */
 export class ServingService {
   constructor(
     private readonly versions: ModelVersionsService,
@@ -49,7 +53,7 @@ export class ServingService {
   ) {}
 
   /**
-   * Starts an upload of a new version's files (README "Serving models"), once EDIT on the model was
+   * Starts an upload of a new version's files (README "Serving"), once EDIT on the model was
    * checked (before any byte is read); the files go under the model's own prefix,
    * `registry/<model_id>/uploads/<id>/`.
    */
@@ -90,11 +94,14 @@ export class ServingService {
     return { version, rootKey, etag };
   }
 
-  /** One file of the version: its store key and size (404 if absent). */
-  async file(served: ServedVersion, path: readonly string[]): Promise<{ key: string; size: number }> {
+  /**
+   * One file of the version: its store key and size (404 if absent). `path` is checked like every
+   * artifact path: a '/'-separated string (a query field) or the decoded segments of a wildcard.
+   */
+  async file(served: ServedVersion, path: string | readonly string[]): Promise<{ key: string; size: number }> {
     const key = joinKey(served.rootKey, artifactKey(path));
     const stat = await this.store.stat(key);
-    if (!stat) throw notFound(`No file '${path.join('/')}' in version ${served.version.version} of '${served.version.name}'.`);
+    if (!stat) throw notFound(`No file '${typeof path === 'string' ? path : path.join('/')}' in version ${served.version.version} of '${served.version.name}'.`);
     return { key, size: stat.size };
   }
 
@@ -107,13 +114,51 @@ export class ServingService {
    * beyond stream buffers). Throws, before anything is written, if the directory is empty. When `out` fails or closes early (a client that goes away), the tar, the gzip and the
    * store read in progress are all destroyed and the promise rejects; nothing is left emitting.
    */
-  async archive(served: ServedVersion): Promise<{ writeTo(out: Writable): Promise<void> }> {
+  async archive(served: ServedVersion, format: ArchiveFormat = 'tar.gz'): Promise<{ writeTo(out: Writable): Promise<void> }> {
     const files: Array<{ key: string; size: number }> = [];
     for await (const f of this.store.walk(served.rootKey)) files.push(f);
     if (files.length === 0) {
       throw notFound(`Version ${served.version.version} of '${served.version.name}' has no files at ${served.rootKey}.`);
     }
-    return { writeTo: (out) => this.writeArchive(served, files, out) };
+    return { writeTo: (out) => (format === 'zip' ? this.writeZip(served, files, out) : this.writeArchive(served, files, out)) };
+  }
+
+  /**
+   * The zip form of archive(): yazl opens each file's store read only when the zip reaches it (one
+   * at a time) and streams it through deflate; sizes are known up front, so nothing is buffered
+   * beyond stream buffers. Same failure behaviour as the tar.gz.
+   */
+  private async writeZip(served: ServedVersion, files: ReadonlyArray<{ key: string; size: number }>, out: Writable): Promise<void> {
+    const zip = new yazl.ZipFile();
+    const output = zip.outputStream as Readable;
+    const opened: Readable[] = [];
+    let stopped = false;
+    zip.on('error', (err: Error) => output.destroy(err));
+    // The version's creation time, so two downloads of one version are the same bytes.
+    const mtime = new Date(Number(served.version.creationTime));
+    for (const f of files) {
+      const name = relativeKey(served.rootKey, f.key) ?? f.key;
+      zip.addReadStreamLazy(name, { size: f.size, mtime, mode: 0o100644 }, (cb) => {
+        if (stopped) return;
+        this.store.get(f.key).then(
+          (body) => {
+            opened.push(body);
+            if (stopped) body.destroy();
+            else cb(null, body);
+          },
+          (err: unknown) => cb(err, undefined as unknown as NodeJS.ReadableStream),
+        );
+      });
+    }
+    zip.end();
+    try {
+      await pipeline(output, out);
+    } catch (err) {
+      stopped = true;
+      for (const body of opened) body.destroy();
+      if (out.destroyed && (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      throw err;
+    }
   }
 
   private async writeArchive(served: ServedVersion, files: ReadonlyArray<{ key: string; size: number }>, out: Writable): Promise<void> {

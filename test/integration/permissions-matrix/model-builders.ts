@@ -283,6 +283,25 @@ export const MODEL_BUILDERS: Builders = {
       });
     },
   ),
+  'registry.archive.zip': onModel(
+    (c) => c.get(`${R}/models/mx/Production/archive.zip`).buffer(true).parse(binary),
+    (res) => {
+      expect({ status: res.status, type: res.headers['content-type'], version: res.headers['x-registry-model-version'] }).toEqual({
+        status: 200,
+        type: 'application/zip',
+        version: '2',
+      });
+      const zip = res.body as Buffer;
+      expect(zip.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04'); // a local file header
+      expect(zip.subarray(30, 37).toString('latin1')).toBe('MLmodel'); // the first entry's name
+    },
+  ),
+  'model-versions.get-artifact': onModel(
+    (c) => c.get(`${M}/model-versions/get-artifact`, { name: 'mx', version: '2', path: 'MLmodel' }).buffer(true).parse(binary),
+    (res) => {
+      expect({ status: res.status, body: (res.body as Buffer).toString('utf8') }).toEqual({ status: 200, body: 'flavors: {}\n' });
+    },
+  ),
   'registry.versions.upload': async () => {
     const m = await newModel();
     return {
