@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DEFAULT_WEB_DIST } from '../../src/http/web-ui';
 import type { TestApp } from '../helpers/test-app';
@@ -52,4 +53,21 @@ export async function putArtifact(t: TestApp, user: string, artifactUri: string,
     .set({ Authorization: `Bearer ${t.as(user).token}`, 'Content-Type': 'application/octet-stream' })
     .send(Buffer.isBuffer(body) ? body : Buffer.from(body))
     .expect(200);
+}
+
+/**
+ * What the page shows once it has settled: `read` again until it gives `expected` (a preview or a
+ * table fills in after its request answers, over what was there before), then the assertion, so a
+ * failure shows the last value read.
+ */
+export async function settled<T>(read: () => Promise<T>, expected: T | ((value: T) => boolean), timeoutMs = 15_000): Promise<void> {
+  const ok = (v: T) => (typeof expected === 'function' ? (expected as (value: T) => boolean)(v) : isDeepStrictEqual(v, expected));
+  const until = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    value = await read();
+  }
+  if (typeof expected === 'function') expect({ value, settled: ok(value) }).toEqual({ value, settled: true });
+  else expect(value).toEqual(expected);
 }

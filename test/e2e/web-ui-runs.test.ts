@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, openPage, putArtifact, shot, signedIn } from './browser';
+import { launchBrowser, openPage, putArtifact, settled, shot, signedIn } from './browser';
 
 const MLMODEL = [
   'artifact_path: model',
@@ -88,7 +88,7 @@ describe('web UI runs pages in Chromium', () => {
     await expect(params.getByRole('row', { name: /^lr/ }).getAttribute('data-differs')).resolves.toBe('true');
     await expect(params.getByRole('row', { name: /^batch/ }).getAttribute('data-differs')).resolves.toBe('false');
     const rmseRow = page.getByRole('table', { name: 'Metrics' }).getByRole('row', { name: /^rmse/ });
-    await expect(rmseRow.getByRole('cell').allTextContents()).resolves.toEqual(['0.525', '0.225', '0.375']);
+    await settled(() => rmseRow.getByRole('cell').allTextContents(), ['0.525', '0.225', '0.375']);
     // One chart per metric, each overlaying the three runs (40 points each).
     for (const metric of ['rmse', 'loss']) {
       const chart = page.getByRole('img', { name: `Chart of ${metric}` });
@@ -114,17 +114,20 @@ describe('web UI runs pages in Chromium', () => {
     const { context, page } = await signedIn(browser, t, 'alice', 'light', `/runs/${runIds[0]}`, { acceptDownloads: true });
     const tree = page.getByRole('navigation', { name: 'Artifact files' });
     await tree.getByRole('button', { name: /notes\.txt/ }).click();
-    await expect(page.getByLabel('File contents').textContent()).resolves.toBe('hello from the run\nsecond line\n');
+    await settled(() => page.getByLabel('File contents').textContent(), 'hello from the run\nsecond line\n');
     await tree.getByRole('button', { name: /config\.json/ }).click();
-    await expect(page.getByLabel('File contents').textContent()).resolves.toBe(JSON.stringify({ a: 1, nested: { b: [1, 2] } }, null, 2));
+    await settled(() => page.getByLabel('File contents').textContent(), JSON.stringify({ a: 1, nested: { b: [1, 2] } }, null, 2));
     await tree.getByRole('button', { name: 'data/' }).click();
     await tree.getByRole('button', { name: /table\.csv/ }).click();
     const csv = page.getByRole('table', { name: 'CSV preview' });
-    await expect(csv.getByRole('columnheader').allTextContents()).resolves.toEqual(['name', 'score']);
-    await expect(csv.getByRole('row').nth(1).getByRole('cell').allTextContents()).resolves.toEqual(['x, quoted', '1.5']);
+    await settled(() => csv.getByRole('columnheader').allTextContents(), ['name', 'score']);
+    await settled(() => csv.getByRole('row').nth(1).getByRole('cell').allTextContents(), ['x, quoted', '1.5']);
     await tree.getByRole('button', { name: 'model/' }).click();
     await tree.getByRole('button', { name: /MLmodel/ }).click();
-    await expect(page.getByLabel('File contents').textContent()).resolves.toContain('loader_module: mlflow.sklearn');
+    await settled(
+      () => page.getByLabel('File contents').textContent(),
+      (text) => text?.includes('loader_module: mlflow.sklearn') === true,
+    );
     expect(new URL(page.url()).searchParams.get('artifact')).toBe('model/MLmodel');
     await tree.getByRole('button', { name: /plot\.png/ }).click();
     const img = page.getByRole('img', { name: 'plot.png' });

@@ -8,10 +8,11 @@ import { formatTime } from '../../lib/format';
 import type { ApiModelVersion } from '../../lib/mlflow';
 import { atLeast, gate, useEffectiveLevel } from '../../lib/permissions';
 import { AuditTrail } from './AuditTrail';
+import { ActivityFeed, Comments, Requests } from './Governance';
 import { Signature } from './Signature';
 import { ConfirmTransition, type Stage, StageButtons } from './stages';
 
-/** One version: source, run, stage and alias controls, tags, and its audit trail. */
+/** One version: source, run, stage and alias controls, requests, comments, tags, its activity and audit trail. */
 export function ModelVersionPage({ name, version }: { name: string; version: string }) {
   const client = useQueryClient();
   const mv = useQuery({
@@ -20,6 +21,8 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
   });
   const { level, isAdmin } = useEffectiveLevel({ modelName: name });
   const [pending, setPending] = useState<Stage | undefined>(undefined);
+  // A direct move refused by the approval policy: the request form, preset to that stage.
+  const [requestStage, setRequestStage] = useState<Stage | undefined>(undefined);
   if (mv.isPending) return <Loading what="model version" />;
   if (mv.isError) return <ErrorState error={mv.error} />;
   const v = mv.data.model_version;
@@ -76,6 +79,7 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
         </p>
         <StageButtons version={v} level={level} onPick={setPending} />
       </section>
+      <Requests key={requestStage ?? ''} name={name} version={v.version} level={level} initialStage={requestStage} />
       <Aliases name={name} version={v.version} aliases={v.aliases ?? []} level={level} onChange={refresh} />
       <TagsEditor
         title="Version tags"
@@ -93,8 +97,22 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
             }
           : {})}
       />
+      <Comments name={name} version={v.version} />
+      <ActivityFeed name={name} version={v.version} />
       <AuditTrail name={name} version={v.version} />
-      {pending && <ConfirmTransition name={name} version={v.version} stage={pending} onClose={() => setPending(undefined)} />}
+      {pending && (
+        <ConfirmTransition
+          name={name}
+          version={v.version}
+          stage={pending}
+          onClose={() => setPending(undefined)}
+          onRequestInstead={(s) => {
+            setPending(undefined);
+            setRequestStage(s);
+            requestAnimationFrame(() => document.getElementById('request-comment')?.focus());
+          }}
+        />
+      )}
     </main>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { ErrorState } from '../../components/States';
-import { api } from '../../lib/api';
+import { api, ApiError } from '../../lib/api';
 import type { ApiModelVersion } from '../../lib/mlflow';
 import { atLeast, gate, type Level } from '../../lib/permissions';
 
@@ -40,8 +40,26 @@ export function StageButtons({ version, level, onPick }: { version: ApiModelVers
   );
 }
 
-/** The transition's confirmation, with archive_existing_versions shown and chosen explicitly. */
-export function ConfirmTransition({ name, version, stage, onClose }: { name: string; version: string; stage: Stage; onClose: () => void }) {
+/** A direct move the approval policy refuses (403 "needs an approved transition request"): file a request instead. */
+export const needsRequest = (e: unknown): boolean => e instanceof ApiError && e.status === 403 && /approved transition request/.test(e.message);
+
+/**
+ * The transition's confirmation, with archive_existing_versions shown and chosen explicitly. When the
+ * policy refuses the direct move, the error points to the request form (`onRequestInstead`).
+ */
+export function ConfirmTransition({
+  name,
+  version,
+  stage,
+  onClose,
+  onRequestInstead,
+}: {
+  name: string;
+  version: string;
+  stage: Stage;
+  onClose: () => void;
+  onRequestInstead?: (stage: Stage) => void;
+}) {
   const canArchive = stage === 'Staging' || stage === 'Production';
   const [archive, setArchive] = useState(false);
   const client = useQueryClient();
@@ -77,6 +95,13 @@ export function ConfirmTransition({ name, version, stage, onClose }: { name: str
         Request: transition-stage, stage={stage}, archive_existing_versions={String(canArchive && archive)}
       </p>
       {transition.isError && <ErrorState error={transition.error} />}
+      {transition.isError && needsRequest(transition.error) && onRequestInstead && (
+        <p>
+          <button type="button" onClick={() => onRequestInstead(stage)}>
+            Use the “Request a transition” form
+          </button>
+        </p>
+      )}
       <div className="actions">
         <button type="button" className="primary" onClick={() => transition.mutate()} disabled={transition.isPending} autoFocus>
           Confirm
