@@ -104,9 +104,15 @@ export class Governance {
    * on a delete, all of them. Each closing is an audit event (`close_…_request`).
    */
   async closeRequestsOf(p: Principal, model: GovernedModel, versions: readonly number[], why: { moved: string } | { deleted: true }, db: Db): Promise<void> {
-    const open = await this.repo.findOpenOfVersions(model.id, versions, 'moved' in why ? { kind: 'stage' } : {}, db);
-    const reason = (r: TransitionRequestRow) => ('moved' in why ? `version ${r.version} moved to ${why.moved} by other means` : `version ${r.version} was deleted`);
-    await this.closeAs(p, model, open, reason, db);
+    if ('moved' in why) return this.closeRequestsOfMoves(p, model, new Map(versions.map((v) => [v, why.moved])), db);
+    const open = await this.repo.findOpenOfVersions(model.id, versions, {}, db);
+    await this.closeAs(p, model, open, (r) => `version ${r.version} was deleted`, db);
+  }
+
+  /** The open stage requests of versions that moved by other means (version → its new stage), in one read. */
+  async closeRequestsOfMoves(p: Principal, model: GovernedModel, moves: ReadonlyMap<number, string>, db: Db): Promise<void> {
+    const open = await this.repo.findOpenOfVersions(model.id, [...moves.keys()], { kind: 'stage' }, db);
+    await this.closeAs(p, model, open, (r) => `version ${r.version} moved to ${moves.get(r.version)} by other means`, db);
   }
 
   /** Closes the open requests to point `alias` at `version`, once it points there by other means. */

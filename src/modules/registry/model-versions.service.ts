@@ -298,8 +298,8 @@ export class ModelVersionsService {
       ],
       tx,
     );
-    await this.governance?.closeRequestsOf(p, model, [version], { moved: stage }, tx);
-    if (archived.length > 0) await this.governance?.closeRequestsOf(p, model, archived, { moved: 'Archived' }, tx);
+    // The moved version's open requests and the archived ones', in one read.
+    await this.governance?.closeRequestsOfMoves(p, model, new Map<number, string>([[version, stage], ...archived.map((v): [number, string] => [v, 'Archived'])]), tx);
     return { from, archived };
   }
 
