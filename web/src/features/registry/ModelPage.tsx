@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
+import { Description } from '../../components/Description';
 import { Link } from '../../components/Link';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { TagsEditor } from '../../components/TagsEditor';
@@ -38,7 +39,18 @@ export function ModelPage({ name, permissions }: { name: string; permissions?: R
           Your permission on this model: {isAdmin ? 'administrator' : level}
         </p>
       )}
-      {m.description && <p className="description">{m.description}</p>}
+      <Description
+        description={m.description}
+        what="model"
+        {...(canEdit
+          ? {
+              onSave: async (description: string) => {
+                await api.patch('mlflow/registered-models/update', { name, description });
+                await client.invalidateQueries({ queryKey: ['model', name] });
+              },
+            }
+          : {})}
+      />
       {(m.aliases ?? []).length > 0 && (
         <p>
           Aliases:{' '}

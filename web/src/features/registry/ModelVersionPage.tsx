@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
+import { Description } from '../../components/Description';
 import { Link } from '../../components/Link';
 import { ErrorState, Loading } from '../../components/States';
 import { TagsEditor } from '../../components/TagsEditor';
@@ -64,13 +65,19 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
             <dd>{v.user_id}</dd>
           </>
         )}
-        {v.description && (
-          <>
-            <dt>Description</dt>
-            <dd>{v.description}</dd>
-          </>
-        )}
       </dl>
+      <Description
+        description={v.description}
+        what="version"
+        {...(canEdit
+          ? {
+              onSave: async (description: string) => {
+                await api.patch('mlflow/model-versions/update', { name, version, description });
+                await refresh();
+              },
+            }
+          : {})}
+      />
       <Signature source={v.source} />
       <section aria-labelledby="stage">
         <h2 id="stage">Stage</h2>
