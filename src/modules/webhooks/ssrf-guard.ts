@@ -72,6 +72,15 @@ export function refusalOf(address: string, policy: AddressPolicy): string | unde
 
 export const hostAllowed = (host: string, policy: AddressPolicy) => policy.allowedHosts.includes(unbracket(host));
 
+/**
+ * Why a URL's host may not be connected to when it is a literal address (no lookup runs for one, so
+ * the guarded lookup never sees it), or undefined: a host name, an allowed host, an allowed address.
+ */
+export function literalRefusal(hostname: string, policy: AddressPolicy): string | undefined {
+  const host = unbracket(hostname);
+  return net.isIP(host) !== 0 && !hostAllowed(host, policy) ? refusalOf(host, policy) : undefined;
+}
+
 /** The error of a connection the guard refused; never retried. */
 export class BlockedAddressError extends Error {
   readonly code = 'EWEBHOOKBLOCKED';
@@ -93,11 +102,8 @@ export function checkWebhookUrl(raw: string, policy: AddressPolicy): URL {
     throw invalidParameter(`Invalid webhook URL scheme: '${url.protocol.replace(/:$/, '')}'. Allowed schemes are: https, http.`);
   }
   if (url.username || url.password) throw invalidParameter('Invalid webhook URL: credentials in the URL are not allowed; use the webhook secret.');
-  const host = unbracket(url.hostname);
-  if (net.isIP(host) !== 0 && !hostAllowed(host, policy)) {
-    const why = refusalOf(host, policy);
-    if (why) throw invalidParameter(`Invalid webhook URL: ${why}; allow it with WEBHOOK_ALLOWED_HOSTS or WEBHOOK_ALLOW_PRIVATE_NETWORKS.`);
-  }
+  const why = literalRefusal(url.hostname, policy);
+  if (why) throw invalidParameter(`Invalid webhook URL: ${why}; allow it with WEBHOOK_ALLOWED_HOSTS or WEBHOOK_ALLOW_PRIVATE_NETWORKS.`);
   return url;
 }
 

@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
-import { type AddressPolicy, BlockedAddressError, guardedAgents, hostAllowed, refusalOf } from './ssrf-guard';
+import { type AddressPolicy, BlockedAddressError, guardedAgents, literalRefusal } from './ssrf-guard';
 
 /** What the receiver answered (any status: redirects are not followed). */
 export interface WebhookResponse {
@@ -50,11 +49,8 @@ export class WebhookSender {
       return Promise.reject(new SendError(`invalid URL ${rawUrl}`, 'blocked'));
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new SendError(`scheme ${url.protocol} is not allowed`, 'blocked'));
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (net.isIP(host) !== 0 && !hostAllowed(host, policy)) {
-      const why = refusalOf(host, policy);
-      if (why) return Promise.reject(new SendError(`refused to connect to ${host}: ${why}`, 'blocked'));
-    }
+    const why = literalRefusal(url.hostname, policy);
+    if (why) return Promise.reject(new SendError(`refused to connect to ${url.hostname.replace(/^\[|\]$/g, '')}: ${why}`, 'blocked'));
     const client = url.protocol === 'https:' ? https : http;
     const agent = url.protocol === 'https:' ? this.agents.https : this.agents.http;
     return new Promise<WebhookResponse>((resolve, reject) => {
