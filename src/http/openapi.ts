@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { type RequestHandler, type Router } from 'express';
 import { z } from 'zod';
 import { endpointNotFound } from './error-handler';
+import { EXAMPLE_VALUES, EXAMPLES, NEEDS, renderExample, type RouteExample } from './openapi-examples';
 import { type AnyRoute, fullPaths } from './route-table';
 
 /**
@@ -78,7 +79,30 @@ function describePermission(row: AnyRoute): string {
   }
 }
 
-function operation(row: AnyRoute, path: string, operationId: string): Record<string, unknown> {
+/** The request body of the example, as a media type of the document. */
+function exampleContent(example: RouteExample): Record<string, unknown> | undefined {
+  const named = (value: unknown) => ({ examples: { example: { summary: example.summary, value } } });
+  if (example.files) {
+    return {
+      'multipart/form-data': {
+        schema: { type: 'object', properties: { file: { type: 'array', items: { type: 'string', contentMediaType: 'application/octet-stream' } } } },
+        ...named({ file: example.files.map((f) => f.text) }),
+      },
+    };
+  }
+  if (example.bytes) return { [example.bytes.type]: { schema: {}, ...named(example.bytes.text) } };
+  if (example.body !== undefined) return { 'application/json': { schema: {}, ...named(example.body) } };
+  return undefined;
+}
+
+/** How the description states an example: what it does, what it assumes, what it answers. */
+function describeExample(example: RouteExample): string {
+  const files = example.files ? ` Files: ${example.files.map((f) => f.name).join(', ')}.` : '';
+  const needs = example.needs?.length ? ` It assumes ${example.needs.map((n) => renderExample({ summary: NEEDS[n] }, EXAMPLE_VALUES).summary).join('; ')}.` : '';
+  return `Example: ${example.summary}${files}${needs} Answers ${example.status ?? 200}.`;
+}
+
+function operation(row: AnyRoute, path: string, operationId: string, example: RouteExample | undefined): Record<string, unknown> {
   const schema = inputSchema(row.schema as z.ZodType);
   const properties = schema.properties ?? {};
   const required = new Set(schema.required ?? []);
@@ -89,6 +113,7 @@ function operation(row: AnyRoute, path: string, operationId: string): Record<str
     required: true,
     schema: { type: 'string' },
     ...(p.wildcard ? { description: 'A path: may contain slashes.' } : {}),
+    ...(example?.params?.[p.name] !== undefined ? { example: example.params[p.name] } : {}),
   }));
   const rest: JsonSchema = { ...schema, properties: { ...properties } };
   for (const p of inPath) delete rest.properties![p.name];
@@ -97,28 +122,36 @@ function operation(row: AnyRoute, path: string, operationId: string): Record<str
   const fromQuery = row.from === 'query' || row.from === 'params+query';
   if (fromQuery) {
     for (const [name, property] of Object.entries(rest.properties!)) {
-      parameters.push({ name, in: 'query', required: required.has(name), schema: property, ...(property.type === 'array' ? { style: 'form', explode: true } : {}) });
+      parameters.push({
+        name,
+        in: 'query',
+        required: required.has(name),
+        schema: property,
+        ...(property.type === 'array' ? { style: 'form', explode: true } : {}),
+        ...(example?.query?.[name] !== undefined ? { example: example.query[name] } : {}),
+      });
     }
   }
   const hasJsonBody = (row.from === 'body' || row.from === 'params+body') && row.body !== 'stream';
-  const requestBody = hasJsonBody
-    ? { required: true, content: { 'application/json': { schema: rest } } }
-    : row.body === 'stream' && row.method === 'PUT'
-      ? { required: true, content: { 'application/octet-stream': { schema: {} } } }
-      : row.body === 'stream' && row.method === 'POST'
-        ? { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', contentMediaType: 'application/octet-stream' } } } } } }
-        : undefined;
+  // A JSON body has the row's schema; a stream's media type is its example's (bytes, a form, JSON).
+  const content = hasJsonBody
+    ? { 'application/json': { schema: rest, ...(example?.body !== undefined ? { examples: { example: { summary: example.summary, value: example.body } } } : {}) } }
+    : row.body === 'stream' && example
+      ? exampleContent(example)
+      : undefined;
+  const requestBody = content ? { required: true, content } : undefined;
+  const status = String(example?.status ?? 200);
   const errors = Object.entries(ERRORS).filter(([status]) => (status === '403' ? row.access.kind === 'resource' || row.access.kind === 'admin' : true));
   return {
     operationId,
     summary: row.summary,
-    description: `${describePermission(row)}\n\nAlso served under /ajax-api/2.0/${row.area}.`,
+    description: `${describePermission(row)}${example ? `\n\n${describeExample(example)}` : ''}\n\nAlso served under /ajax-api/2.0/${row.area}.`,
     tags: [row.key.split('.')[0]],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     'x-required-permission': permissionOf(row),
     responses: {
-      '200': { description: 'Success: the JSON object MLflow answers, or the bytes asked for.' },
+      [status]: { description: 'Success: the JSON object MLflow answers, or the bytes asked for.' },
       ...Object.fromEntries(
         errors.map(([status, e]) => [
           status,
@@ -134,7 +167,10 @@ export function openApiDocument(rows: readonly AnyRoute[], version: string): Rec
   for (const row of rows) {
     fullPaths(row).forEach((full, i) => {
       const key = openApiPath(full);
-      (paths[key] ??= {})[row.method.toLowerCase()] = operation(row, full, i === 0 ? row.key : `${row.key}.${i + 1}`);
+      // The example goes on the path it is written for (a row's paths differ in their parameters).
+      const example = EXAMPLES[row.key];
+      const shown = example && (example.path ?? 0) === i ? renderExample(example, EXAMPLE_VALUES) : undefined;
+      (paths[key] ??= {})[row.method.toLowerCase()] = operation(row, full, i === 0 ? row.key : `${row.key}.${i + 1}`, shown);
     });
   }
   return {
