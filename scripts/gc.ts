@@ -75,7 +75,7 @@ function progressLine(p: GcProgress): void {
   const bar =
     p.total !== undefined && p.total > 0
       ? `[${'#'.repeat(Math.round((Math.min(p.done, p.total) / p.total) * width)).padEnd(width, '.')}] ${p.done}/${p.total}`
-      : `${p.done} ${p.phase === 'orphans' ? 'files looked at' : p.phase === 'incomplete-uploads' ? 'aborted' : 'done'}`;
+      : `${p.done} ${p.phase === 'orphans' ? 'files looked at' : p.phase === 'incomplete-uploads' ? 'aborted' : p.phase === 'webhook-log' ? 'deliveries' : 'done'}`;
   const line = `${p.phase.padEnd(14)} ${bar}  ${p.files} files, ${bytes(p.bytes)}`;
   process.stderr.write(`\r${line.slice(0, (process.stderr.columns || 100) - 1).padEnd(Math.min(99, (process.stderr.columns || 100) - 1))}`);
 }
@@ -92,6 +92,9 @@ function printReport(r: GcReport): void {
       `  ${'model versions'.padEnd(16)} ${String(r.modelVersions.count).padStart(7)}\n` +
       row('orphaned files', r.orphans) +
       `  ${'unfinished uploads'.padEnd(16)} ${String(r.incompleteUploads.count).padStart(7)}   ${''.padStart(14)}   ${bytes(r.incompleteUploads.bytes).padStart(10)}\n` +
+      (r.webhookLog.cutoffMs !== undefined
+        ? `  webhook deliveries finished before ${new Date(r.webhookLog.cutoffMs).toISOString()} (WEBHOOK_LOG_RETENTION): ${r.webhookLog.deliveries}, with ${r.webhookLog.events} events\n`
+        : '') +
       `  kept: ${r.kept.files} files (${bytes(r.kept.bytes)}) that live model versions point at\n` +
       (r.stopped ? 'Stopped early; run again to finish.\n' : ''),
   );

@@ -203,6 +203,7 @@ const EnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool,
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   WEBHOOK_RETRY_HORIZON: duration('24h'),
+  WEBHOOK_LOG_RETENTION: duration('30d'),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(1).max(86_400_000).default(600_000),
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
@@ -321,6 +322,8 @@ export interface Config {
     allowPrivateNetworks: boolean;
     timeoutMs: number;
     retryHorizonSeconds: number;
+    /** Finished deliveries older than this go at garbage collection (WEBHOOK_LOG_RETENTION). */
+    logRetentionSeconds: number;
     retryBaseMs: number;
     retryMaxMs: number;
     pollIntervalMs: number;
@@ -430,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       retryHorizonSeconds: e.WEBHOOK_RETRY_HORIZON,
+      logRetentionSeconds: e.WEBHOOK_LOG_RETENTION,
       retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
       retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,

@@ -178,7 +178,6 @@ export async function createContainer(config: Config, logger: Logger, options: C
   registryListeners.push(() => void predictions.registryChanged());
   const artifactAccess = new ArtifactAccess(experiments, runs, permissions);
   const artifacts = new ArtifactsService(artifactStore, artifactAccess, runs, config.limits);
-  const gc = new GcService({ repo: new GcRepository(prisma, database.pool), store: artifactStore, audit, clock });
   const webhookPolicy = { allowedHosts: config.webhooks.allowedHosts, allowPrivateNetworks: config.webhooks.allowPrivateNetworks };
   const webhookSender = new WebhookSender({ policy: webhookPolicy, timeoutMs: config.webhooks.timeoutMs, maxResponseBytes: 64 * 1024, excerptBytes: 1024 });
   // The generated key is read or made on first use, so a read-only DATA_DIR only matters to webhooks with secrets.
@@ -192,6 +191,13 @@ export async function createContainer(config: Config, logger: Logger, options: C
     clock,
     findModel: (name) => registry.findModel(name),
     modelNames: (ids) => webhooksRepo.modelNames(ids),
+  });
+  const gc = new GcService({
+    repo: new GcRepository(prisma, database.pool),
+    store: artifactStore,
+    audit,
+    clock,
+    webhookLog: { retentionMs: config.webhooks.logRetentionSeconds * 1000, prune: (cutoffMs, dryRun) => webhooks.pruneLog(cutoffMs, dryRun) },
   });
   const webhookDelivery: WebhookDeliveryWorker = new WebhookDeliveryWorker(
     webhooksRepo,

@@ -14,6 +14,7 @@ export function toApiGcReport(r: GcReport): object {
     model_versions: { count: r.modelVersions.count },
     orphans: tally(r.orphans),
     incomplete_uploads: { count: r.incompleteUploads.count, bytes: r.incompleteUploads.bytes },
+    webhook_log: { deliveries: r.webhookLog.deliveries, events: r.webhookLog.events, ...(r.webhookLog.cutoffMs !== undefined ? { cutoff_time: r.webhookLog.cutoffMs } : {}) },
     kept: { files: r.kept.files, bytes: r.kept.bytes },
     total: {
       files: r.runs.files + r.loggedModels.files + r.experiments.files + r.orphans.files,

@@ -24,6 +24,8 @@ import type { DeletedExperiment, DeletedLoggedModel, DeletedRun, DeletedVersion,
  *   `<experiment>/...` or `registry/<model>/...` whose run, logged model, experiment or registered model
  *   no longer exists, and uploads (`registry/<model>/uploads/<id>`) no live version uses, older than the
  *   cutoff. Keys outside the layout are never touched.
+ * - The webhooks' delivery log: finished deliveries older than WEBHOOK_LOG_RETENTION (not
+ *   `olderThanMs`: that is about deleted data), through the webhooks module (`webhookLog`).
  * - One collector at a time across replicas (PostgreSQL advisory lock); a dry run takes no lock and
  *   changes nothing.
  */
@@ -43,7 +45,7 @@ export interface GcOptions {
   onProgress?: (p: GcProgress) => void;
 }
 
-export type GcPhase = 'runs' | 'logged-models' | 'experiments' | 'model-versions' | 'orphans' | 'incomplete-uploads';
+export type GcPhase = 'runs' | 'logged-models' | 'experiments' | 'model-versions' | 'orphans' | 'incomplete-uploads' | 'webhook-log';
 
 export interface GcProgress {
   phase: GcPhase;
@@ -73,6 +75,8 @@ export interface GcReport {
   orphans: Tally;
   /** S3 multipart uploads started and never completed (count: uploads, bytes: their parts). */
   incompleteUploads: Tally;
+  /** Finished webhook deliveries (and the events left without one) older than the log's retention. */
+  webhookLog: { deliveries: number; events: number; cutoffMs?: number };
   /** Files inside collected resources kept because a live model version points at them. */
   kept: { files: number; bytes: number };
   /** True when the run stopped early (signal). */
@@ -90,6 +94,8 @@ export interface GcServiceOptions {
   batchSize?: number;
   /** Unused uploads younger than this are never orphans, whatever olderThanMs says (an upload may be in flight). */
   minUploadAgeMs?: number;
+  /** The webhooks' delivery log and how long it is kept (the webhooks module prunes it). */
+  webhookLog?: { retentionMs: number; prune(cutoffMs: number, dryRun: boolean): Promise<{ deliveries: number; events: number }> };
 }
 
 /**
@@ -238,6 +244,7 @@ export class GcService {
       modelVersions: tally(),
       orphans: tally(),
       incompleteUploads: tally(),
+      webhookLog: { deliveries: 0, events: 0 },
       kept: { files: 0, bytes: 0 },
       stopped: false,
     };
@@ -251,6 +258,11 @@ export class GcService {
     if (everything) await this.collectVersions(ctx, totals.modelVersions);
     if (!onlyRuns) await this.collectOrphans(ctx, nowMs);
     if (!onlyRuns) await this.collectIncompleteUploads(ctx, nowMs);
+    if (everything && this.options.webhookLog && !o.signal?.aborted) {
+      const cutoffMs = nowMs - this.options.webhookLog.retentionMs;
+      report.webhookLog = { ...(await this.options.webhookLog.prune(cutoffMs, report.dryRun)), cutoffMs };
+      o.onProgress?.({ phase: 'webhook-log', done: report.webhookLog.deliveries, files: 0, bytes: 0 });
+    }
     report.stopped = o.signal?.aborted === true;
     return report;
   }

@@ -74,8 +74,51 @@ export class WebhooksRepository {
     return this.prisma.webhook.update({ where: { id }, data });
   }
 
+  /** The webhook with its deliveries and attempts, and the events no other webhook's delivery refers to. */
   async delete(id: string): Promise<void> {
-    await this.prisma.webhook.deleteMany({ where: { id } });
+    await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`
+        WITH gone AS (DELETE FROM webhook_deliveries WHERE webhook_id = ${id} RETURNING delivery_id, event_id)
+        DELETE FROM webhook_events e
+        WHERE e.id IN (SELECT event_id FROM gone)
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.delivery_id NOT IN (SELECT delivery_id FROM gone))`;
+      await tx.webhook.deleteMany({ where: { id } });
+    });
+  }
+
+  /**
+   * The delivery log's retention: up to `limit` finished deliveries (DELIVERED or FAILED) created
+   * before `cutoffMs` go with their attempts, and then the events no delivery refers to any more
+   * (a PENDING delivery always stays, whatever its age). Rows another pruner holds are skipped.
+   */
+  async pruneLog(cutoffMs: number, limit: number): Promise<{ deliveries: number; events: number }> {
+    const rows = await this.prisma.$queryRaw<Array<{ deliveries: bigint; events: bigint }>>`
+      WITH gone AS (
+        DELETE FROM webhook_deliveries WHERE delivery_id IN (
+          SELECT delivery_id FROM webhook_deliveries
+          WHERE created_at < ${BigInt(cutoffMs)} AND status <> 'PENDING'
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING delivery_id, event_id
+      ), events AS (
+        DELETE FROM webhook_events e
+        WHERE e.id IN (SELECT event_id FROM gone)
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.delivery_id NOT IN (SELECT delivery_id FROM gone))
+        RETURNING e.id
+      )
+      SELECT (SELECT count(*) FROM gone) AS deliveries, (SELECT count(*) FROM events) AS events`;
+    return { deliveries: Number(rows[0]!.deliveries), events: Number(rows[0]!.events) };
+  }
+
+  /** What pruneLog would remove, counted without a limit. */
+  async countPrunable(cutoffMs: number): Promise<{ deliveries: number; events: number }> {
+    const cutoff = BigInt(cutoffMs);
+    const rows = await this.prisma.$queryRaw<Array<{ deliveries: bigint; events: bigint }>>`
+      WITH old AS (SELECT delivery_id, event_id FROM webhook_deliveries WHERE created_at < ${cutoff} AND status <> 'PENDING')
+      SELECT (SELECT count(*) FROM old) AS deliveries,
+             (SELECT count(DISTINCT o.event_id) FROM old o
+              WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = o.event_id AND NOT (d.created_at < ${cutoff} AND d.status <> 'PENDING'))) AS events`;
+    return { deliveries: Number(rows[0]!.deliveries), events: Number(rows[0]!.events) };
   }
 
   /** Current names of registered models by id (a model-scoped webhook shows its model's name). */

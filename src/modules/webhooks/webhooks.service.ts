@@ -143,6 +143,22 @@ export class WebhooksService {
   }
 
   /**
+   * The delivery log's retention (WEBHOOK_LOG_RETENTION), run by garbage collection: finished
+   * deliveries created before `cutoffMs` go, with their attempts and the events left without a
+   * delivery, in batches; a dry run counts them.
+   */
+  async pruneLog(cutoffMs: number, dryRun: boolean, batch = 1000): Promise<{ deliveries: number; events: number }> {
+    if (dryRun) return this.o.repo.countPrunable(cutoffMs);
+    const total = { deliveries: 0, events: 0 };
+    for (;;) {
+      const n = await this.o.repo.pruneLog(cutoffMs, batch);
+      total.deliveries += n.deliveries;
+      total.events += n.events;
+      if (n.deliveries < batch) return total;
+    }
+  }
+
+  /**
    * MLflow's test_webhook: sends an example payload of `event` (default: the webhook's first event)
    * at once, signed like a delivery, through the same address checks; not recorded in the log.
    */
