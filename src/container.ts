@@ -173,7 +173,9 @@ export async function createContainer(config: Config, logger: Logger, options: C
     async (name) => (await registry.findModel(name))?.id ?? null,
   );
   const serving = new ServingService(modelVersions, artifactStore, config.limits.uploadBytes);
-  const predictions = new PredictionsService(serving, artifactStore, new Scorer(config.serving));
+  const scorer = new Scorer(config.serving);
+  metrics.watchServing(() => scorer.stats());
+  const predictions = new PredictionsService(serving, artifactStore, scorer);
   // A promotion or an alias move loads the new version's model before its first request.
   registryListeners.push(() => void predictions.registryChanged());
   const artifactAccess = new ArtifactAccess(experiments, runs, permissions);

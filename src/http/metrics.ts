@@ -13,6 +13,13 @@ export interface PoolStats {
   waitingCount: number;
 }
 
+/** What the serving gauges read at scrape time: the ONNX models loaded, their bytes, predictions admitted. */
+export interface ServingStats {
+  models: number;
+  bytes: number;
+  inFlight: number;
+}
+
 /**
  * The mount points of app.ts's routers. The ajax-api mirror is folded into /api, so one endpoint
  * has one series whichever prefix the client used.
@@ -43,6 +50,7 @@ export class Metrics {
   private readonly bytesOut: Counter;
   private readonly cacheLookups: Counter<'cache' | 'result'>;
   private pool: PoolStats | undefined;
+  private serving: (() => ServingStats) | undefined;
   /** Route label per matched route and mount: computed once, not on every request. */
   private readonly routeLabels = new WeakMap<MatchedRoute, Map<string, string>>();
 
@@ -80,20 +88,26 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
       registers,
     });
-    const pool = (name: string, help: string, read: (p: PoolStats) => number) => {
-      // Read at scrape time: nothing to do per request.
-      const gauge: Gauge = new Gauge({
+    // Read at scrape time: nothing to do per request.
+    const gauge = <T>(name: string, help: string, source: () => T | undefined, read: (s: T) => number) => {
+      const g: Gauge = new Gauge({
         name,
         help,
         registers,
         collect: () => {
-          if (this.pool) gauge.set(read(this.pool));
+          const s = source();
+          if (s !== undefined) g.set(read(s));
         },
       });
     };
+    const pool = (name: string, help: string, read: (p: PoolStats) => number) => gauge(name, help, () => this.pool, read);
     pool('registry_db_pool_connections', 'Connections the database pool holds (idle and in use).', (p) => p.totalCount);
     pool('registry_db_pool_idle_connections', 'Connections of the database pool not in use.', (p) => p.idleCount);
     pool('registry_db_pool_waiting_requests', 'Queries waiting for a connection of the database pool.', (p) => p.waitingCount);
+    const serving = (name: string, help: string, read: (s: ServingStats) => number) => gauge(name, help, () => this.serving?.(), read);
+    serving('registry_serving_models_loaded', 'ONNX models loaded for predictions (SERVING_MAX_MODELS bounds them).', (s) => s.models);
+    serving('registry_serving_model_bytes', 'Bytes of the ONNX files of the models loaded (SERVING_MAX_MODEL_BYTES bounds them).', (s) => s.bytes);
+    serving('registry_serving_predictions_in_flight', 'Predictions running or waiting for an inference thread (SERVING_MAX_QUEUE bounds them).', (s) => s.inFlight);
     this.cacheLookups = new Counter({
       name: 'registry_cache_lookups_total',
       help: 'Lookups in the in-memory caches: registered_model (registered-models/get) and token (verified bearer tokens).',
@@ -110,6 +124,10 @@ export class Metrics {
 
   watchPool(pool: PoolStats): void {
     this.pool = pool;
+  }
+
+  watchServing(read: () => ServingStats): void {
+    this.serving = read;
   }
 
   /**

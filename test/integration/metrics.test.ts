@@ -8,7 +8,9 @@ import { createLogger } from '../../src/logger';
 import { freePort, spawnRegistry, stopRegistry, waitUntilAnswering, type RegistryProcess } from '../helpers/registry-process';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-db';
+import { linearModel } from '../../src/lib/onnx/linear-model';
 import { API, createModel, uniqueName } from './registry-fixtures';
+import { abc, ABC_COLUMNS, invoke, onnxVersion, registerVersion } from './serving-fixtures';
 
 const TOKEN = 'metrics-token-0123456789';
 
@@ -128,6 +130,27 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     expect(value(afterDownload, 'registry_http_request_duration_seconds_count', { method: 'GET', route: '/api/2.0/mlflow-artifacts/artifacts/*path' })).toBe(1);
     // The search statements and hot reads went through the SQL executor.
     expect(value(afterDownload, 'registry_db_query_duration_seconds_count')).toBeGreaterThan(0);
+  });
+
+  it('shows the ONNX models loaded for predictions, their bytes and the predictions in flight', async () => {
+    const before = await scrape();
+    expect(value(before, 'registry_serving_models_loaded')).toBe(0);
+    const name = await createModel(t.as('alice'));
+    await registerVersion(t, name, onnxVersion(abc(1), ABC_COLUMNS));
+    await invoke(t, name, '1', { dataframe_records: [{ a: 1, b: 1, c: 1 }] }).expect(200);
+    const after = await scrape();
+    expect(value(after, 'registry_serving_models_loaded')).toBe(1);
+    expect(value(after, 'registry_serving_model_bytes')).toBe(linearModel(abc(1)).length);
+    expect(value(after, 'registry_serving_predictions_in_flight')).toBe(0);
+  });
+
+  it('exports every metric the example Grafana dashboard queries', async () => {
+    const text = (await t.http.get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)).text;
+    const exported = new Set([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) => (type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name!])));
+    const dashboard = fs.readFileSync(path.join(__dirname, '../../docs/grafana-dashboard.json'), 'utf8');
+    const queried = new Set([...dashboard.matchAll(/\b((?:registry|process|nodejs)_[a-z0-9_]+)\{/g)].map((m) => m[1]!));
+    expect(queried.size).toBeGreaterThan(10);
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
   });
 
   it('keeps each container its own registry', async () => {
