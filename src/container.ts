@@ -104,7 +104,12 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const prisma = database.prisma;
   // Every audit event of a registry change also feeds the webhooks' outbox, in the change's transaction.
   const webhooksRepo = new WebhooksRepository(prisma);
-  const webhookOutbox = new WebhookOutbox(webhooksRepo, () => setTimeout(() => webhookDelivery.poke(), 20).unref());
+  // The registry is made further down (it needs the audit trail); the outbox asks it only once a change runs.
+  const webhookOutbox = new WebhookOutbox(
+    webhooksRepo,
+    (modelId, db) => registry.isPrompt(modelId, db),
+    () => setTimeout(() => webhookDelivery.poke(), 20).unref(),
+  );
   const audit = new AuditService(new AuditRepository(prisma), clock, webhookOutbox);
   const permissions = new PermissionsService(new PermissionsRepository(prisma, database.sql), config, clock, audit);
   const experiments = new ExperimentsService(new ExperimentsRepository(prisma, database.sql), permissions, audit, clock, (input, scope) =>
@@ -192,7 +197,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
     permissions,
     clock,
     findModel: (name) => registry.findModel(name),
-    modelNames: (ids) => webhooksRepo.modelNames(ids),
+    modelNames: (ids) => registry.modelNames(ids),
   });
   const gc = new GcService({
     repo: new GcRepository(prisma, database.pool),

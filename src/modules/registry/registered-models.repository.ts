@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
+import { IS_PROMPT_TAG } from '../../lib/prompts';
 import { FULL_VIEW, latestVersionsSql, type ModelVersionRecord, type VersionView } from './model-versions.repository';
 import type { Db, Tag } from './registry-records';
 
@@ -75,6 +76,17 @@ export class RegisteredModelsRepository {
 
   transaction<T>(fn: (db: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(fn, TX_OPTIONS);
+  }
+
+  /** Current names by id (the ones that exist). */
+  async namesByIds(ids: bigint[]): Promise<Map<bigint, string>> {
+    const rows = await this.prisma.registeredModel.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
+  /** Whether the model is a prompt (MLflow's tag), read in `db` (a change's transaction). */
+  async isPrompt(modelId: bigint, db: Db): Promise<boolean> {
+    return (await db.registeredModelTag.count({ where: { modelId, key: IS_PROMPT_TAG, value: { equals: 'true', mode: 'insensitive' } } })) > 0;
   }
 
   async findByName(name: string): Promise<RegisteredModelRow | null> {

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '@prisma/client';
 import type { SqlExecutor } from '../../db/sql';
 import type { Clock } from '../../lib/clock';
+import type { Db } from '../audit/audit.repository';
 import type { AuditService } from '../audit/audit.service';
 import type { PermissionsService } from '../permissions/permissions.service';
 import type { RunGate } from '../runs/run-gate';
@@ -52,6 +53,10 @@ export interface Registry {
   findModel(name: string): Promise<{ id: bigint; name: string } | null>;
   /** The live versions registered from these logged models, by model name, then version; no permission check. */
   registrationsOfLoggedModels(loggedModelIds: string[]): Promise<LoggedModelRegistration[]>;
+  /** Current names of the registered models that exist among `ids`; no permission check. */
+  modelNames(ids: bigint[]): Promise<Map<bigint, string>>;
+  /** Whether the registered model is a prompt, read in `db` (the webhooks' outbox, inside a change's transaction). */
+  isPrompt(modelId: bigint, db: Db): Promise<boolean>;
 }
 
 export function createRegistry(o: RegistryOptions): Registry {
@@ -84,5 +89,7 @@ export function createRegistry(o: RegistryOptions): Registry {
       return model ? { id: model.id, name: model.name } : null;
     },
     registrationsOfLoggedModels: (ids) => versions.registrationsOfLoggedModels(ids),
+    modelNames: (ids) => models.namesByIds(ids),
+    isPrompt: (modelId, db) => models.isPrompt(modelId, db),
   };
 }

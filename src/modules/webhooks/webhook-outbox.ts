@@ -20,6 +20,8 @@ export function bodyOf(e: Pick<OutboxEvent, 'event' | 'data'>, timestampMs: numb
 export class WebhookOutbox implements AuditListener {
   constructor(
     private readonly repo: WebhooksRepository,
+    /** Whether a registered model is a prompt, in the change's transaction (the registry's lookup). */
+    private readonly isPrompt: (modelId: bigint, db: Db) => Promise<boolean>,
     private readonly onEnqueued: () => void = () => undefined,
   ) {}
 
@@ -36,7 +38,7 @@ export class WebhookOutbox implements AuditListener {
       if (!wanted(false) && !wanted(true)) continue;
       let isPrompt = false;
       if (e.modelId !== undefined) {
-        if (!prompts.has(e.modelId)) prompts.set(e.modelId, await this.repo.isPrompt(e.modelId, db));
+        if (!prompts.has(e.modelId)) prompts.set(e.modelId, await this.isPrompt(e.modelId, db));
         isPrompt = prompts.get(e.modelId)!;
       }
       for (const o of webhookEventsOf(e, isPrompt)) if (subscribed.has(o.event)) out.push({ ...o, body: bodyOf(o, timestampMs) });

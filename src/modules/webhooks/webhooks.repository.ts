@@ -121,21 +121,10 @@ export class WebhooksRepository {
     return { deliveries: Number(rows[0]!.deliveries), events: Number(rows[0]!.events) };
   }
 
-  /** Current names of registered models by id (a model-scoped webhook shows its model's name). */
-  async modelNames(ids: bigint[]): Promise<Map<bigint, string>> {
-    const rows = await this.prisma.registeredModel.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
-    return new Map(rows.map((r) => [r.id, r.name]));
-  }
-
   /** The events some active webhook subscribes to (usually none: then a change writes nothing more). */
   async subscribedEvents(db: Db): Promise<Set<string>> {
     const rows = await db.$queryRaw<Array<{ event: string }>>`SELECT DISTINCT unnest(events) AS event FROM webhooks WHERE status = 'ACTIVE'`;
     return new Set(rows.map((r) => r.event));
-  }
-
-  /** Whether the registered model is a prompt (MLflow's tag), read in the change's transaction. */
-  async isPrompt(modelId: bigint, db: Db): Promise<boolean> {
-    return (await db.registeredModelTag.count({ where: { modelId, key: 'mlflow.prompt.is_prompt', value: { equals: 'true', mode: 'insensitive' } } })) > 0;
   }
 
   /**
