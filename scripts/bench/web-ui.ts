@@ -19,7 +19,7 @@
 // The API column replays, with BenchClient, the requests the page made during that measurement (its
 // requests are recorded): the ones the rows or the chart wait for, in the order they depend on each other.
 import { performance } from 'node:perf_hooks';
-import { type Page, type Request, chromium } from 'playwright-core';
+import { type Browser, type Page, type Request, chromium } from 'playwright-core';
 import { parseCommandLine, UsageError, withUsage } from '../../src/cli/args';
 import { findChromium } from '../../test/e2e/browser';
 import { BenchClient } from './client';
@@ -252,8 +252,10 @@ async function main(): Promise<void> {
 
   const server = await startScratchServer(o.adminUrl, log);
   const api = new BenchClient(server.url, server.token);
-  const browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox'] });
+  // Launched inside the try: a missing Chromium must still stop the service it started.
+  let browser: Browser | undefined;
   try {
+    browser = await chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox'] });
     log(`seeding ${o.runs} runs × ${o.params} params × ${o.metrics} metrics`);
     const tableExperiment = await seedTable(api, o);
     log(`seeding ${o.chartRuns} runs × ${o.points} points of one metric`);
@@ -334,7 +336,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`\n| measurement | in the browser (median of ${o.repeat}) | raw API, same requests (BenchClient) | notes |\n|---|---|---|---|\n${rows.join('\n')}\n`);
   } finally {
-    await browser.close();
+    await browser?.close();
     await api.close();
     await server.stop();
   }

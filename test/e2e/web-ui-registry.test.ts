@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, getVersion, grant, transition, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, shot, signedIn } from './browser';
+import { launchBrowser, settled, shot, signedIn } from './browser';
 
 /** The model registry in the browser: version page, stage and alias controls by level, audit trail, grants. */
 describe('web UI registry pages in Chromium', () => {
@@ -64,6 +64,13 @@ describe('web UI registry pages in Chromium', () => {
     const audit = page.getByRole('table', { name: 'Audit trail' });
     await audit.getByRole('row', { name: /alice transition_stage stage: Staging stage: Production/ }).waitFor();
     await audit.getByRole('row', { name: /alice transition_stage stage: None stage: Staging/ }).waitFor();
+    // The activity feed follows the moves and alias changes made on the page, in words.
+    const feed = page.getByRole('table', { name: 'Activity' });
+    const what = async () => (await feed.locator('tbody tr').all()).map((row) => row.locator('td').nth(2).innerText());
+    await settled(
+      async () => Promise.all(await what()),
+      ['Moved from Staging to Production', 'Moved from None to Staging', 'Removed alias challenger from v1', 'Set alias challenger → v1', 'Set a tag', 'Registered version 1'],
+    );
     await shot(page, 'version-light');
     await context.close();
 

@@ -397,28 +397,48 @@ export class RunsRepository {
     return rows.map((r) => ({ key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
   }
 
-  /** Points of several runs' metric within a step range, ordered by run, step, timestamp. */
   /**
    * The points of `key` for each run at no more than `maxResults` of its steps, evenly spread over
    * the run's distinct steps in the range (the first and last included): with n steps and m kept,
-   * the g-th kept step is the round(g·(n−1)/(m−1))-th. Sampled in PostgreSQL, one run at a time along
-   * the metrics key's index (a step is kept when the g nearest to it maps back onto it), so a run's
-   * 100,000 points never leave the database to be thinned out here.
+   * the g-th kept step is the round(g·(n−1)/(m−1))-th. Sampled in PostgreSQL, so a run's 100,000
+   * points never leave the database to be thinned out here. One index-only pass per run counts its
+   * distinct steps and finds the first and last; when they are consecutive (n = last − first + 1,
+   * the usual history of a training loop) the g-th kept step is first + round(g·(n−1)/(m−1)) and
+   * only the kept steps are read, one index lookup each. Otherwise (gaps between steps, or no more
+   * than m of them) a second pass along the index ranks the steps and keeps those whose nearest g
+   * maps back onto them.
    */
   async sampledMetricPoints(runIds: string[], key: string, startStep: number | undefined, endStep: number | undefined, maxResults: number): Promise<Array<MetricRow & { runId: string }>> {
     const range = startStep !== undefined && endStep !== undefined ? Prisma.sql`AND step BETWEEN ${String(startStep)}::bigint AND ${String(endStep)}::bigint` : Prisma.empty;
-    const m = maxResults;
+    const m = Prisma.sql`${maxResults}::int`;
+    // `OFFSET 0` keeps the lookup of a kept step a subquery run per step (an index lookup), rather
+    // than a join the planner may turn into a scan of the whole table.
     const rows = await this.sql.query<MetricPointRow & { run_id: string }>`
-      SELECT r.id AS run_id, p.key, p.value, p.timestamp, p.step, p.is_nan
-      FROM unnest(${runIds}::text[]) WITH ORDINALITY AS r(id, ord)
-      CROSS JOIN LATERAL (SELECT count(DISTINCT step) AS n FROM metrics WHERE run_id = r.id AND key = ${key} ${range}) c
+      WITH r AS MATERIALIZED (
+        SELECT r.id, r.ord, c.n, c.first_step, c.n > ${m} AND c.last_step - c.first_step + 1 = c.n AS consecutive
+        FROM unnest(${runIds}::text[]) WITH ORDINALITY AS r(id, ord)
+        CROSS JOIN LATERAL (SELECT count(DISTINCT step) AS n, min(step) AS first_step, max(step) AS last_step FROM metrics WHERE run_id = r.id AND key = ${key} ${range}) c
+        WHERE c.n > 0
+      )
+      SELECT r.id AS run_id, p.key, p.value, p.timestamp, p.step, p.is_nan, r.ord
+      FROM r
+      CROSS JOIN LATERAL generate_series(0, ${m} - 1) g
+      CROSS JOIN LATERAL (
+        SELECT ${METRIC_COLUMNS} FROM metrics
+        WHERE run_id = r.id AND key = ${key} AND step = r.first_step + floor(g * (r.n - 1)::float8 / greatest(1, ${m} - 1) + 0.5)::bigint
+        OFFSET 0
+      ) p
+      WHERE r.consecutive
+      UNION ALL
+      SELECT r.id, p.key, p.value, p.timestamp, p.step, p.is_nan, r.ord
+      FROM r
       CROSS JOIN LATERAL (
         SELECT ${METRIC_COLUMNS}, dense_rank() OVER (ORDER BY step) - 1 AS i
         FROM metrics WHERE run_id = r.id AND key = ${key} ${range}
       ) p
-      WHERE c.n <= ${m}::int
-         OR floor(floor(p.i * (${m}::int - 1)::float8 / (c.n - 1) + 0.5) * (c.n - 1) / greatest(1, ${m}::int - 1)::float8 + 0.5) = p.i
-      ORDER BY r.ord, p.step, p.timestamp, p.value`;
+      WHERE NOT r.consecutive
+        AND (r.n <= ${m} OR floor(floor(p.i * (${m} - 1)::float8 / (r.n - 1) + 0.5) * (r.n - 1) / greatest(1, ${m} - 1)::float8 + 0.5) = p.i)
+      ORDER BY ord, step, timestamp, value`;
     return rows.map((r) => ({ runId: r.run_id, key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
   }
 

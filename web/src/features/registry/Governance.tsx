@@ -332,15 +332,70 @@ function CommentItem({ comment: c, onChange }: { comment: Comment; onChange: () 
   );
 }
 
-const describe = (a: Activity): string =>
-  [
-    a.from_stage !== undefined && a.to_stage !== undefined ? `${a.from_stage} → ${a.to_stage}` : a.to_stage !== undefined ? `stage ${a.to_stage}` : '',
-    a.alias ? `@${a.alias}` : '',
-    a.comment ? `“${a.comment}”` : '',
-    a.system_comment ?? '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+/** The stage an event names ("?" if it names none). */
+const stageName = (s: string | undefined) => s ?? '?';
+
+/**
+ * One human wording per event of the feed, from its audit `action` (the feed's Databricks
+ * `activity_type` is coarser: CANCELLED_REQUEST is both a withdrawal and a close, and alias events
+ * have none). An action this UI does not know yet is shown as it is, in words.
+ */
+function activityWhat(a: Activity, version: string): string {
+  const to = stageName(a.to_stage);
+  const alias = a.alias ?? '?';
+  switch (a.action) {
+    case 'create_model_version':
+      return `Registered version ${version}`;
+    case 'delete_model_version':
+      return `Deleted version ${version}`;
+    case 'update_description':
+      return 'Edited the description';
+    case 'set_model_version_tag':
+      return 'Set a tag';
+    case 'delete_model_version_tag':
+      return 'Deleted a tag';
+    case 'transition_stage':
+    case 'archive_existing_version':
+      return a.from_stage !== undefined ? `Moved from ${a.from_stage} to ${to}` : `Moved to ${to}`;
+    case 'create_transition_request':
+      return `Requested a transition to ${to}`;
+    case 'approve_transition_request':
+      return `Approved the transition to ${to}`;
+    case 'reject_transition_request':
+      return `Rejected the transition to ${to}`;
+    case 'delete_transition_request':
+      return `Withdrew the request for a transition to ${to}`;
+    case 'close_transition_request':
+      return `Closed the request for a transition to ${to}`;
+    case 'create_alias_request':
+      return `Requested alias ${alias} → v${version}`;
+    case 'approve_alias_request':
+      return `Approved alias ${alias} → v${version}`;
+    case 'reject_alias_request':
+      return `Rejected alias ${alias} → v${version}`;
+    case 'delete_alias_request':
+      return `Withdrew the request for alias ${alias}`;
+    case 'close_alias_request':
+      return `Closed the request for alias ${alias}`;
+    case 'set_alias':
+      return `Set alias ${alias} → v${version}`;
+    case 'delete_alias':
+      return `Removed alias ${alias} from v${version}`;
+    case 'create_comment':
+      return 'Commented';
+    case 'update_comment':
+      return 'Edited a comment';
+    case 'delete_comment':
+      return 'Deleted a comment';
+    default: {
+      const words = a.action.replaceAll('_', ' ');
+      return words.charAt(0).toUpperCase() + words.slice(1);
+    }
+  }
+}
+
+/** The event's comment (in quotes) and the service's own note, if any. */
+const details = (a: Activity): string => [a.comment ? `“${a.comment}”` : '', a.system_comment ?? ''].filter(Boolean).join(' ');
 
 /** The version's activity feed (GET registry/model-versions/activity), newest first, a page at a time. */
 export function ActivityFeed({ name, version }: { name: string; version: string }) {
@@ -381,8 +436,8 @@ export function ActivityFeed({ name, version }: { name: string; version: string 
               <tr key={a.id}>
                 <td>{formatTime(a.creation_timestamp)}</td>
                 <td>{a.user_id}</td>
-                <td>{a.activity_type ?? a.action}</td>
-                <td>{describe(a)}</td>
+                <td>{activityWhat(a, version)}</td>
+                <td>{details(a)}</td>
               </tr>
             ))}
           </tbody>

@@ -33,6 +33,7 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
     await client.invalidateQueries({ queryKey: ['versions', name] });
     await client.invalidateQueries({ queryKey: ['model', name] });
     await client.invalidateQueries({ queryKey: ['audit', name] });
+    await client.invalidateQueries({ queryKey: ['activity', name] });
   };
   return (
     <main>

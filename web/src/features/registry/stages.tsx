@@ -1,5 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
+import { Dialog } from '../../components/Dialog';
 import { ErrorState } from '../../components/States';
 import { api, ApiError } from '../../lib/api';
 import type { ApiModelVersion } from '../../lib/mlflow';
@@ -63,7 +64,6 @@ export function ConfirmTransition({
   const canArchive = stage === 'Staging' || stage === 'Production';
   const [archive, setArchive] = useState(false);
   const client = useQueryClient();
-  const box = useRef<HTMLDivElement>(null);
   const transition = useMutation({
     mutationFn: () => api.post('mlflow/model-versions/transition-stage', { name, version, stage, archive_existing_versions: canArchive && archive }),
     onSuccess: async () => {
@@ -71,16 +71,14 @@ export function ConfirmTransition({
       await client.invalidateQueries({ queryKey: ['version', name] });
       await client.invalidateQueries({ queryKey: ['model', name] });
       await client.invalidateQueries({ queryKey: ['audit', name] });
+      // A move also closes open requests: the version's requests and activity feed change too.
+      await client.invalidateQueries({ queryKey: ['activity', name] });
+      await client.invalidateQueries({ queryKey: ['requests', name] });
       onClose();
     },
   });
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
   return (
-    <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title" ref={box}>
+    <Dialog labelledBy="confirm-title" onClose={onClose}>
       <h2 id="confirm-title">
         Move version {version} of {name} to {stage}?
       </h2>
@@ -103,13 +101,13 @@ export function ConfirmTransition({
         </p>
       )}
       <div className="actions">
-        <button type="button" className="primary" onClick={() => transition.mutate()} disabled={transition.isPending} autoFocus>
+        <button type="button" className="primary" onClick={() => transition.mutate()} disabled={transition.isPending} data-autofocus>
           Confirm
         </button>
         <button type="button" onClick={onClose}>
           Cancel
         </button>
       </div>
-    </div>
+    </Dialog>
   );
 }
