@@ -95,8 +95,8 @@ describe('web UI governance on the version page in Chromium', () => {
       'approver | Set alias champion → v1 | ',
       'approver | Approved alias champion → v1 | ',
       'approver | Moved from Staging to Production | ',
-      // The feed's comment of an approval without its own is the request's (src/modules/registry/comments.mapper.ts).
-      'approver | Approved the transition to Production | “metrics are green”',
+      // An approval without a comment of its own shows none (not the request's).
+      'approver | Approved the transition to Production | ',
       'requester | Requested alias champion → v1 | ',
       'requester | Requested a transition to Production | “metrics are green”',
       'alice | Moved from None to Staging | ',

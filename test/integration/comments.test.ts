@@ -118,8 +118,16 @@ describe('comments and the activity feed', () => {
       ['create_transition_request', 'REQUESTED_TRANSITION'],
       ['create_model_version', undefined],
     ]);
+    expect(page2.body.activities[0]).toMatchObject({ comment: 'ok', user_id: 'admin' });
     expect(page2.body.activities[1]).toMatchObject({ from_stage: 'None', to_stage: 'Staging', comment: 'try it', user_id: 'alice' });
     expect(page2.body.next_page_token).toBeUndefined();
+    // An answer without a comment of its own shows none, not the request's.
+    await t.as('alice').post(`${API}/transition-requests/create`, { name, version: v2, stage: 'Production', comment: 'ship it' }).expect(200);
+    await admin().post(`${API}/transition-requests/reject`, { name, version: v2, stage: 'Production' }).expect(200);
+    const [rejected, filed] = (await t.as('alice').get(FEED, { name, version: v2, max_results: 2 }).expect(200)).body.activities;
+    expect(rejected).toMatchObject({ action: 'reject_transition_request', user_id: 'admin' });
+    expect(rejected).not.toHaveProperty('comment');
+    expect(filed).toMatchObject({ action: 'create_transition_request', comment: 'ship it' });
     expect((await t.as('dave').get(FEED, { name, version: v }).expect(403)).body.error_code).toBe('PERMISSION_DENIED');
     expect((await t.as('alice').get(FEED, { name, version: '99' }).expect(404)).body.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
   });

@@ -1,5 +1,6 @@
 import type { AuditEventRecord } from '../audit/audit.repository';
 import type { ShownComment } from './comments.service';
+import { REQUEST_ACTIONS } from './governance';
 
 /** Databricks' CommentObject (docs.databricks.com/api/model-registry/v1/comment): id as a string, ms timestamps. */
 export const toApiComment = (s: ShownComment) => ({
@@ -25,6 +26,7 @@ const ACTIVITY_TYPES: Record<string, string> = {
 
 const asRecord = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const FILED = new Set<string>([REQUEST_ACTIONS.stage.create, REQUEST_ACTIONS.alias.create]);
 const opt = <K extends string>(key: K, v: string | undefined) => (v !== undefined ? ({ [key]: v } as Record<K, string>) : {});
 
 /**
@@ -55,7 +57,8 @@ export function toApiActivity(e: AuditEventRecord) {
     ...opt('from_stage', fromStage),
     ...opt('to_stage', toStage),
     ...opt('alias', str(after.alias) ?? str(before.alias)),
-    ...opt('comment', str(after.comment) ?? (e.action === 'delete_comment' ? undefined : str(after.request_comment))),
+    // A request's own event shows why it was filed; an approval, rejection or withdrawal only its own comment.
+    ...opt('comment', str(after.comment) ?? (FILED.has(e.action) ? str(after.request_comment) : undefined)),
     ...opt('system_comment', systemComment),
     ...opt('request_id', str(after.request_id)),
     ...opt('comment_id', str(after.comment_id) ?? str(before.comment_id)),
