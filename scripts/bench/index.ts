@@ -11,6 +11,8 @@ import { parseCommandLine, withUsage } from '../../src/cli/args';
 import { BenchClient } from './client';
 import * as reg from './registry';
 import * as ref from './references';
+import { defaultChartPath, parseCount, runScale } from './scale';
+import { runScaleOut } from './scale-out';
 import { type BenchServer, peakRssMb, startScratchServer } from './server';
 import { type Figure, type Row, comparedRow, printTable, referenceRow } from './table';
 import * as w from './workloads';
@@ -22,7 +24,9 @@ const NEEDS_SCRATCH = 'needs a second scratch server with REGISTERED_MODEL_CACHE
 
 // --url: measure a running server instead of a scratch one; --compare-*: a second server to compare with.
 const USAGE =
-  'usage: npm run bench -- [--quick] [--node-flags <flags>] [--url <url>] [--token <token>] [--database-url <url>] [--admin-url <url>] [--compare-url <url>] [--compare-token <token>] [--compare-pid <pid>]';
+  'usage: npm run bench -- [--quick] [--node-flags <flags>] [--url <url>] [--token <token>] [--database-url <url>] [--admin-url <url>] [--compare-url <url>] [--compare-token <token>] [--compare-pid <pid>]\n' +
+  '       npm run bench -- --scale-out [--quick] [--node-flags <flags>]\n' +
+  '       npm run bench -- --scale [--scale-sizes 10k,100k,1m] [--metric-points 10m] [--models 100k] [--scale-samples 20] [--chart <file.svg>] [--scale-explain]';
 
 async function main(): Promise<void> {
   const { values } = withUsage(USAGE, () =>
@@ -36,9 +40,39 @@ async function main(): Promise<void> {
       'compare-url': { type: 'string' },
       'compare-token': { type: 'string' },
       'compare-pid': { type: 'string' },
+      // --scale: how cost grows with size instead of the rows below (scripts/bench/scale.ts).
+      scale: { type: 'boolean', default: false },
+      'scale-sizes': { type: 'string', default: '10k,100k,1m' },
+      'metric-points': { type: 'string', default: '10m' },
+      models: { type: 'string', default: '100k' },
+      'scale-samples': { type: 'string', default: '20' },
+      chart: { type: 'string' },
+      'scale-explain': { type: 'boolean', default: false },
+      // --scale-out: two processes behind haproxy on one database (scripts/bench/scale-out.ts).
+      'scale-out': { type: 'boolean', default: false },
     }),
   );
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+  if (values.scale) {
+    const options = withUsage(USAGE, () => ({
+      adminUrl: values['admin-url'],
+      nodeFlags: values['node-flags'].split(' ').filter(Boolean),
+      sizes: values['scale-sizes'].split(',').map(parseCount),
+      metricPoints: parseCount(values['metric-points']),
+      models: parseCount(values.models),
+      samples: parseCount(values['scale-samples']),
+      chart: values.chart ?? defaultChartPath(),
+      explain: values['scale-explain'],
+    }));
+    return runScale(options, log);
+  }
+  if (values['scale-out']) {
+    const q = values.quick;
+    return runScaleOut(
+      { adminUrl: values['admin-url'], nodeFlags: values['node-flags'].split(' ').filter(Boolean), seconds: q ? 3 : 10, rounds: q ? 1 : 3, writes: q ? 20 : 50, models: q ? 10 : 50 },
+      log,
+    );
+  }
   const quick = values.quick;
   const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
   const servers: BenchServer[] = [];
@@ -92,6 +126,8 @@ async function main(): Promise<void> {
 
     await both('one log-batch of 1,000 metrics, p50', (t) => w.logBatch1000(t, scale(200, 10), log));
     const logBatchRow = rows[rows.length - 1]!;
+    // Measured right after log-batch, on the same database and the same (changing) load; shown with the references.
+    const rawInsert = ours.databaseUrl ? await ref.rawInsertReference(ours.databaseUrl, scale(50, 5), log) : undefined;
     await both('create run + log-batch (2 params, 2 metrics, 1 tag) + end, sequential', (t) => w.runLifecycle(t, scale(500, 20), log));
     await both('single log-metric from 8 concurrent clients', (t) => w.concurrentLogMetric(t, seconds, log));
     for (const c of [8, 32]) await both(`log-batch of 1,000 metrics from ${c} concurrent clients`, (t) => w.concurrentLogBatch(t, c, seconds, log));
@@ -151,7 +187,7 @@ async function main(): Promise<void> {
           `token check alone ${ceiling.authRate.toFixed(0)} req/s; no registry code (scripts/bench/ceiling-server.ts)`,
         ),
       );
-      const insert = await ref.rawInsertReference(ours.databaseUrl, scale(50, 5), log);
+      const insert = rawInsert!;
       const lb = /^([\d.]+) ms$/.exec(logBatchRow.ours)?.[1];
       rows.push(
         referenceRow(

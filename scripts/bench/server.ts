@@ -30,24 +30,31 @@ export interface ScratchOptions {
   env?: Record<string, string>;
   /** Where the built service is (its dist/main.js): this checkout by default, another build to compare with. */
   serviceDir?: string;
+  /**
+   * Another process of a server already started (scripts/bench/scale-out.ts): its database, secret
+   * and DATA_DIR instead of new ones; stopping this process then leaves them to that server.
+   */
+  sharing?: BenchServer;
 }
 
 /** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
 export async function startScratchServer(adminUrl: string, log: (m: string) => void, options: ScratchOptions = {}): Promise<BenchServer> {
-  const { wrapper = [], startupSeconds = 30, nodeFlags = [], env = {}, serviceDir = root } = options;
-  const db = `registry_bench_${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
+  const { wrapper = [], startupSeconds = 30, nodeFlags = [], env = {}, serviceDir = root, sharing } = options;
+  const db = sharing ? new URL(sharing.databaseUrl).pathname.slice(1) : `registry_bench_${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  if (!sharing) {
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${db}`);
+    await admin.end();
+  }
   const u = new URL(adminUrl);
   u.pathname = `/${db}`;
   const databaseUrl = u.toString();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-bench-'));
-  const secret = randomBytes(32).toString('hex');
+  const dataDir = sharing?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'registry-bench-'));
+  const secret = sharing?.secret ?? randomBytes(32).toString('hex');
   const port = 20000 + Math.floor(Math.random() * 20000);
   log(
-    `starting the service on scratch database ${db}, port ${port}${
+    `starting ${sharing ? 'another process of the service' : 'the service'} on scratch database ${db}, port ${port}${
       Object.keys(env).length
         ? ` with ${Object.entries(env)
             .map(([k, v]) => `${k}=${v}`)
@@ -84,6 +91,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
         proc.once('exit', () => resolve());
         proc.kill('SIGTERM');
       });
+      if (sharing) return;
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);

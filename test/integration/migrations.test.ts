@@ -192,6 +192,8 @@ const KNOWN_EXTRAS_OF_MIGRATIONS: Record<string, string> = {
   'index run_tags_key_value_prefix_idx': 'expression index on left(value, 200) (value_indexes_fit): Prisma cannot describe one',
   'index registered_model_tags_key_value_prefix_idx': 'expression index on left(value, 200) (value_indexes_fit): Prisma cannot describe one',
   'index model_version_tags_key_value_prefix_idx': 'expression index on left(value, 200) (value_indexes_fit): Prisma cannot describe one',
+  'index latest_metrics_key_value_desc_idx':
+    'value DESC NULLS LAST INCLUDE (run_id, is_nan) for search-runs ordered by a metric, descending (scale_indexes): Prisma cannot describe NULLS LAST',
 };
 
 /** The public schema's objects, as "kind name" → definition. */
