@@ -209,6 +209,31 @@ describe('metric history', () => {
     expect((await t.as().get(`${M}/metrics/get-history`, { run_id: id }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 
+  it('pages by the last point of each page: ties, NaN and infinities included, and offset tokens still taken', async () => {
+    const id = await newRun();
+    // Points equal in timestamp and step, told apart by value; NaN and ±Infinity sort by PostgreSQL's float order.
+    const values = [0.5, 'NaN', 'Infinity', '-Infinity', 0.25, 0.75];
+    const metrics = values.flatMap((value, i) => [0, 1].map((step) => ({ key: 'tie', value, timestamp: 7, step: step + (i % 2) })));
+    await t.as().post(`${M}/runs/log-batch`, { run_id: id, metrics }).expect(200);
+    const whole = (await t.as().get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'tie' }).expect(200)).body.metrics as unknown[];
+    expect(whole).toHaveLength(12);
+    for (const size of [1, 2, 5]) {
+      const paged: unknown[] = [];
+      let token: string | undefined;
+      do {
+        const page = await t.as().get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'tie', max_results: String(size), ...(token ? { page_token: token } : {}) }).expect(200);
+        paged.push(...page.body.metrics);
+        token = page.body.next_page_token;
+      } while (token);
+      expect(paged).toEqual(whole);
+    }
+    // A token of the earlier offset kind (an answer of an older server) goes on from that offset.
+    const offsetToken = Buffer.from(JSON.stringify({ offset: 10 })).toString('base64');
+    expect((await t.as().get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'tie', max_results: '5', page_token: offsetToken }).expect(200)).body.metrics).toEqual(whole.slice(10));
+    const bad = Buffer.from(JSON.stringify({ after: ['x', '1', '0', 'false'] })).toString('base64');
+    expect((await t.as().get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'tie', max_results: '5', page_token: bad }).expect(400)).body.error_code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
   it('down-samples several runs with get-history-bulk-interval', async () => {
     const a = await newRun();
     const b = await newRun();

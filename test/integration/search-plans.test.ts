@@ -107,13 +107,25 @@ describe('search query plans at 100,000 runs', () => {
     }
   });
 
-  // As RunsRepository.metricHistory writes it: MLflow's order (timestamp, step, value).
-  it.each([0, HISTORY_POINTS / 2])('reads a page of a metric history of 100,000 points at offset %d in order, without sorting it', async (offset) => {
+  // As RunsRepository.metricHistory writes it: MLflow's order (timestamp, step, value), is_nan last.
+  it('reads the first page of a metric history of 100,000 points in order, without sorting it', async () => {
     const p = await plan(
-      Prisma.sql`SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ${md5('1')} AND key = ${'loss'} ORDER BY timestamp, step, value LIMIT ${1001} OFFSET ${offset}`,
+      Prisma.sql`SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ${md5('1')} AND key = ${'loss'} ORDER BY timestamp, step, value, is_nan LIMIT ${1001} OFFSET ${0}`,
     );
     expect(sorts(p)).toEqual([]);
     expect(indexScans(p)).toEqual([expect.stringMatching(/^Index (Only )?Scan on metrics_run_id_key_timestamp_step_value_is_nan_idx: /)]);
+  });
+
+  // A next page starts after the previous page's last point (keyset token): an index range, not an offset.
+  it('starts a page deep in a metric history of 100,000 points at its key, in the index', async () => {
+    const after = HISTORY_POINTS / 2;
+    const p = await plan(
+      Prisma.sql`SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_id = ${md5('1')} AND key = ${'loss'}
+        AND (timestamp, step, value, is_nan) > (${String(1700000000000 + after)}::bigint, ${String(after)}::bigint, ${String(1 / (1 + after))}::float8, ${false})
+        ORDER BY timestamp, step, value, is_nan LIMIT ${1001}`,
+    );
+    expect(sorts(p)).toEqual([]);
+    expect(indexScans(p)).toEqual([expect.stringMatching(/^Index (Only )?Scan on metrics_run_id_key_timestamp_step_value_is_nan_idx: .*ROW\("?timestamp"?, step, value, is_nan\) > ROW\(/)]);
   });
 
   it('uses indexes to load a page of 100 full runs', async () => {

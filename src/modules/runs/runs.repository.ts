@@ -388,12 +388,19 @@ export class RunsRepository {
     return count > 0;
   }
 
-  /** The metric's full history ordered by (timestamp, step, value), one page. */
-  async metricHistory(runId: string, key: string, offset: number, limit: number | null): Promise<MetricRow[]> {
+  /**
+   * The metric's full history ordered by (timestamp, step, value, is_nan), one page: from an offset,
+   * or right after the point with the sort key `after` (a keyset page: an index range, at any depth).
+   */
+  async metricHistory(runId: string, key: string, from: { offset: number } | { after: readonly [number, number, number, boolean] }, limit: number | null): Promise<MetricRow[]> {
+    const start =
+      'after' in from
+        ? Prisma.sql`AND (timestamp, step, value, is_nan) > (${String(from.after[0])}::bigint, ${String(from.after[1])}::bigint, ${String(from.after[2])}::float8, ${from.after[3]})`
+        : Prisma.empty;
     const rows = await this.sql.query<MetricPointRow>`
-      SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_id = ${runId} AND key = ${key}
-      ORDER BY timestamp, step, value
-      ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`} OFFSET ${offset}`;
+      SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_id = ${runId} AND key = ${key} ${start}
+      ORDER BY timestamp, step, value, is_nan
+      ${limit === null ? Prisma.empty : Prisma.sql`LIMIT ${limit}`} ${'offset' in from ? Prisma.sql`OFFSET ${from.offset}` : Prisma.empty}`;
     return rows.map((r) => ({ key: r.key, value: r.value, timestamp: Number(r.timestamp), step: Number(r.step), isNan: r.is_nan }));
   }
 

@@ -7,7 +7,7 @@ import { BoundedCache } from '../../lib/bounded-cache';
 import type { Clock } from '../../lib/clock';
 import { newRunId } from '../../lib/ids';
 import { validateKey, validateLength } from '../../lib/keys';
-import { decodePageToken, pageOf } from '../../lib/page-token';
+import { decodeKeysetOrOffsetToken, encodeKeysetToken } from '../../lib/page-token';
 import type { SearchRunsQuery } from '../../search/runs-search';
 import type { ExperimentsService } from '../experiments/experiments.service';
 import { loggedModelNotFound } from '../logged-models/logged-models.errors';
@@ -393,9 +393,20 @@ export class RunsService implements RunGate {
 
   async metricHistory(runId: string, key: string, maxResults: number | undefined, pageToken: string | undefined): Promise<{ items: MetricRow[]; nextPageToken?: string }> {
     if (maxResults !== undefined && (maxResults < 1 || maxResults > 25_000_000)) throw invalidParameter(`Invalid value ${maxResults} for parameter 'max_results' supplied.`);
-    const offset = decodePageToken(pageToken);
-    if (maxResults === undefined) return { items: await this.repo.metricHistory(runId, key, offset, null) };
-    return pageOf(await this.repo.metricHistory(runId, key, offset, maxResults + 1), offset, maxResults);
+    const token = decodeKeysetOrOffsetToken(pageToken, 4);
+    let from: { offset: number } | { after: [number, number, number, boolean] };
+    if ('offset' in token) from = token;
+    else {
+      const [timestamp, step, value, isNan] = token.after as [string, string, string, string];
+      const numbers = [Number(timestamp), Number(step)];
+      if (!numbers.every(Number.isSafeInteger) || !/^(true|false)$/.test(isNan) || (Number.isNaN(Number(value)) && value !== 'NaN')) throw invalidParameter(`Invalid page token: ${pageToken}`);
+      from = { after: [numbers[0]!, numbers[1]!, Number(value), isNan === 'true'] };
+    }
+    const rows = await this.repo.metricHistory(runId, key, from, maxResults === undefined ? null : maxResults + 1);
+    if (maxResults === undefined || rows.length <= maxResults) return { items: rows };
+    const last = rows[maxResults - 1]!;
+    // The next page starts after the last point of this one, by the sort key (deep pages cost what the first does).
+    return { items: rows.slice(0, maxResults), nextPageToken: encodeKeysetToken([String(last.timestamp), String(last.step), String(last.value), String(last.isNan)]) };
   }
 
   /** Down-sampled histories for charts: at most `maxResults` evenly spread steps per run, first and last kept. */
