@@ -5,14 +5,18 @@ export function encodePageToken(offset: number): string {
   return Buffer.from(JSON.stringify({ offset })).toString('base64');
 }
 
-export function decodePageToken(token: string | undefined): number {
-  if (token === undefined || token === '') return 0;
-  let parsed: unknown;
+/** The JSON inside a token, or 400 when it is not base64 of JSON. */
+function parseToken(token: string): unknown {
   try {
-    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+    return JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
   } catch {
     throw invalidParameter(`Invalid page token, could not base64-decode: ${token}`);
   }
+}
+
+export function decodePageToken(token: string | undefined): number {
+  if (token === undefined || token === '') return 0;
+  const parsed = parseToken(token);
   const offset = (parsed as { offset?: unknown } | null)?.offset;
   if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
     throw invalidParameter(`Invalid page token: ${token}`);
@@ -31,13 +35,7 @@ export function encodeKeysetToken(after: readonly string[]): string {
 
 export function decodeKeysetOrOffsetToken(token: string | undefined, width: number): { after: string[] } | { offset: number } {
   if (token === undefined || token === '') return { offset: 0 };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-  } catch {
-    throw invalidParameter(`Invalid page token, could not base64-decode: ${token}`);
-  }
-  const after = (parsed as { after?: unknown } | null)?.after;
+  const after = (parseToken(token) as { after?: unknown } | null)?.after;
   if (after === undefined) return { offset: decodePageToken(token) };
   if (!Array.isArray(after) || after.length !== width || !after.every((x) => typeof x === 'string' && x.length <= 40)) throw invalidParameter(`Invalid page token: ${token}`);
   return { after: after as string[] };

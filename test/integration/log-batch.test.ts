@@ -221,7 +221,10 @@ describe('metric history', () => {
       const paged: unknown[] = [];
       let token: string | undefined;
       do {
-        const page = await t.as().get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'tie', max_results: String(size), ...(token ? { page_token: token } : {}) }).expect(200);
+        const page = await t
+          .as()
+          .get(`${M}/metrics/get-history`, { run_id: id, metric_key: 'tie', max_results: String(size), ...(token ? { page_token: token } : {}) })
+          .expect(200);
         paged.push(...page.body.metrics);
         token = page.body.next_page_token;
       } while (token);

@@ -399,7 +399,8 @@ export class RunsService implements RunGate {
     else {
       const [timestamp, step, value, isNan] = token.after as [string, string, string, string];
       const numbers = [Number(timestamp), Number(step)];
-      if (!numbers.every(Number.isSafeInteger) || !/^(true|false)$/.test(isNan) || (Number.isNaN(Number(value)) && value !== 'NaN')) throw invalidParameter(`Invalid page token: ${pageToken}`);
+      if (!numbers.every(Number.isSafeInteger) || !/^(true|false)$/.test(isNan) || (Number.isNaN(Number(value)) && value !== 'NaN'))
+        throw invalidParameter(`Invalid page token: ${pageToken}`);
       from = { after: [numbers[0]!, numbers[1]!, Number(value), isNan === 'true'] };
     }
     const rows = await this.repo.metricHistory(runId, key, from, maxResults === undefined ? null : maxResults + 1);
