@@ -1,10 +1,11 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Empty, ErrorState, Loading } from '../../components/States';
 import { api } from '../../lib/api';
 import { formatTime } from '../../lib/format';
 import { gate, type Level } from '../../lib/permissions';
 import { decodeClaims, getToken } from '../../lib/session';
+import { useModelRefresh } from './refresh';
 import { levelForTransition, type Stage, STAGES } from './stages';
 
 /**
@@ -49,17 +50,9 @@ interface Activity {
 const asStage = (s: string | undefined): Stage => ((STAGES as readonly string[]).includes(s ?? '') ? (s as Stage) : 'None');
 const currentUser = (): string | undefined => decodeClaims(getToken() ?? '')?.sub;
 
-/** Invalidates what a request, approval or comment changes on the page. */
-function useRefresh(name: string) {
-  const client = useQueryClient();
-  return async () => {
-    for (const key of ['requests', 'alias-requests', 'comments', 'activity', 'version', 'versions', 'model', 'audit']) await client.invalidateQueries({ queryKey: [key, name] });
-  };
-}
-
 /** Open transition and alias requests of a version, the form to file one, and approve / reject / withdraw. */
 export function Requests({ name, version, level, initialStage }: { name: string; version: string; level: Level | undefined; initialStage?: Stage | undefined }) {
-  const refresh = useRefresh(name);
+  const refresh = useModelRefresh(name);
   const stageRequests = useQuery({
     queryKey: ['requests', name, version],
     queryFn: () => api.get<{ requests?: OpenRequest[] }>('mlflow/transition-requests/list', { name, version }),
@@ -223,7 +216,7 @@ function RequestRow({
 
 /** The comments of a version: list, add, and edit or delete the caller's own (or any, with MANAGE). */
 export function Comments({ name, version }: { name: string; version: string }) {
-  const refresh = useRefresh(name);
+  const refresh = useModelRefresh(name);
   const list = useInfiniteQuery({
     queryKey: ['comments', name, version],
     queryFn: ({ pageParam }) =>

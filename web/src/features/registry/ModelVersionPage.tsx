@@ -1,4 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Description } from '../../components/Description';
 import { Link } from '../../components/Link';
@@ -10,12 +10,13 @@ import type { ApiModelVersion } from '../../lib/mlflow';
 import { atLeast, gate, useEffectiveLevel } from '../../lib/permissions';
 import { AuditTrail } from './AuditTrail';
 import { ActivityFeed, Comments, Requests } from './Governance';
+import { useModelRefresh } from './refresh';
 import { Signature } from './Signature';
 import { ConfirmTransition, type Stage, StageButtons } from './stages';
 
 /** One version: source, run, stage and alias controls, requests, comments, tags, its activity and audit trail. */
 export function ModelVersionPage({ name, version }: { name: string; version: string }) {
-  const client = useQueryClient();
+  const refresh = useModelRefresh(name);
   const mv = useQuery({
     queryKey: ['version', name, version],
     queryFn: () => api.get<{ model_version: ApiModelVersion & { tags?: { key: string; value: string }[] } }>('mlflow/model-versions/get', { name, version }),
@@ -28,13 +29,6 @@ export function ModelVersionPage({ name, version }: { name: string; version: str
   if (mv.isError) return <ErrorState error={mv.error} />;
   const v = mv.data.model_version;
   const canEdit = level !== undefined && atLeast(level, 'EDIT');
-  const refresh = async () => {
-    await client.invalidateQueries({ queryKey: ['version', name] });
-    await client.invalidateQueries({ queryKey: ['versions', name] });
-    await client.invalidateQueries({ queryKey: ['model', name] });
-    await client.invalidateQueries({ queryKey: ['audit', name] });
-    await client.invalidateQueries({ queryKey: ['activity', name] });
-  };
   return (
     <main>
       <p className="crumbs">

@@ -1,10 +1,11 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { ErrorState } from '../../components/States';
 import { api, ApiError } from '../../lib/api';
 import type { ApiModelVersion } from '../../lib/mlflow';
 import { atLeast, gate, type Level } from '../../lib/permissions';
+import { useModelRefresh } from './refresh';
 
 export const STAGES = ['None', 'Staging', 'Production', 'Archived'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -63,17 +64,11 @@ export function ConfirmTransition({
 }) {
   const canArchive = stage === 'Staging' || stage === 'Production';
   const [archive, setArchive] = useState(false);
-  const client = useQueryClient();
+  const refresh = useModelRefresh(name);
   const transition = useMutation({
     mutationFn: () => api.post('mlflow/model-versions/transition-stage', { name, version, stage, archive_existing_versions: canArchive && archive }),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['versions', name] });
-      await client.invalidateQueries({ queryKey: ['version', name] });
-      await client.invalidateQueries({ queryKey: ['model', name] });
-      await client.invalidateQueries({ queryKey: ['audit', name] });
-      // A move also closes open requests: the version's requests and activity feed change too.
-      await client.invalidateQueries({ queryKey: ['activity', name] });
-      await client.invalidateQueries({ queryKey: ['requests', name] });
+      await refresh();
       onClose();
     },
   });
