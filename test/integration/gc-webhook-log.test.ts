@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp, type ApiClient } from '../helpers/test-app';
-import { Receiver } from './webhook-receiver';
+import { eventually, Receiver } from './webhook-receiver';
 
 // The webhooks' delivery log is kept for WEBHOOK_LOG_RETENTION: garbage collection removes finished
 // deliveries older than that, with their attempts and the events no delivery needs any more, and
@@ -40,13 +40,6 @@ const TAG_SET = [{ entity: 'MODEL_VERSION_TAG', action: 'SET' }];
 async function deliveries(webhookId: string) {
   return db().webhookDelivery.findMany({ where: { webhookId }, orderBy: { seq: 'asc' } });
 }
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const setTag = (name: string, value: string) => admin.post(`${M}/model-versions/set-tag`, { name, version: '1', key: 'k', value }).expect(200);
 
 it('removes finished deliveries older than the retention, keeps pending and recent ones, and takes events no delivery needs', async () => {
@@ -61,12 +54,12 @@ it('removes finished deliveries older than the retention, keeps pending and rece
   await setTag('wl-shared', 'a');
   await setTag('wl-shared', 'b');
   await setTag('wl-alone', 'c');
-  await until('the three deliveries of the registry-wide webhook', async () => (await deliveries(everywhere)).filter((d) => d.status === 'DELIVERED').length === 3);
-  await until('the first attempt of the failing one', async () => (await deliveries(stuck))[0]?.attempts === 1);
+  await eventually(async () => (await deliveries(everywhere)).filter((d) => d.status === 'DELIVERED').length === 3, 10_000, 'the three deliveries of the registry-wide webhook');
+  await eventually(async () => (await deliveries(stuck))[0]?.attempts === 1, 10_000, 'the first attempt of the failing one');
   // Eight days pass for these; then one more change, recent.
   await db().$executeRaw`UPDATE webhook_deliveries SET created_at = created_at - ${BigInt(8 * DAY)}`;
   await setTag('wl-alone', 'd');
-  await until('the recent delivery', async () => (await deliveries(everywhere)).filter((d) => d.status === 'DELIVERED').length === 4);
+  await eventually(async () => (await deliveries(everywhere)).filter((d) => d.status === 'DELIVERED').length === 4, 10_000, 'the recent delivery');
   const oldDelivered = (await deliveries(everywhere)).slice(0, 3).map((d) => d.id);
   expect(await db().webhookDeliveryAttempt.count({ where: { deliveryId: { in: oldDelivered } } })).toBe(3);
   const aloneEvent = (await deliveries(everywhere))[2]!.eventId;
