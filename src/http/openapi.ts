@@ -79,9 +79,12 @@ function describePermission(row: AnyRoute): string {
   }
 }
 
+/** A media type's `examples` holding the row's example (named `example`, with its summary). */
+const shownExample = (example: RouteExample, value: unknown) => ({ examples: { example: { summary: example.summary, value } } });
+
 /** The request body of the example, as a media type of the document. */
 function exampleContent(example: RouteExample): Record<string, unknown> | undefined {
-  const named = (value: unknown) => ({ examples: { example: { summary: example.summary, value } } });
+  const named = (value: unknown) => shownExample(example, value);
   if (example.files) {
     return {
       'multipart/form-data': {
@@ -135,7 +138,7 @@ function operation(row: AnyRoute, path: string, operationId: string, example: Ro
   const hasJsonBody = (row.from === 'body' || row.from === 'params+body') && row.body !== 'stream';
   // A JSON body has the row's schema; a stream's media type is its example's (bytes, a form, JSON).
   const content = hasJsonBody
-    ? { 'application/json': { schema: rest, ...(example?.body !== undefined ? { examples: { example: { summary: example.summary, value: example.body } } } : {}) } }
+    ? { 'application/json': { schema: rest, ...(example?.body !== undefined ? shownExample(example, example.body) : {}) } }
     : row.body === 'stream' && example
       ? exampleContent(example)
       : undefined;
