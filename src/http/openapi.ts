@@ -40,7 +40,7 @@ function inputSchema(schema: z.ZodType): JsonSchema {
 }
 
 /** Express path syntax to OpenAPI's: `:name` and `*path` become `{name}`, `{path}`. */
-const openApiPath = (p: string) => p.replace(/[:*](\w+)/g, '{$1}');
+export const openApiPath = (p: string) => p.replace(/[:*](\w+)/g, '{$1}');
 const pathParams = (p: string) => [...p.matchAll(/([:*])(\w+)/g)].map((m) => ({ name: m[2]!, wildcard: m[1] === '*' }));
 
 function permissionOf(row: AnyRoute): Record<string, unknown> {

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type S3rver from 's3rver';
 import type request from 'supertest';
 import { EXAMPLE_VALUES, EXAMPLES, type Need, type Placeholder, renderExample, type RouteExample } from '../../src/http/openapi-examples';
+import { openApiPath } from '../../src/http/openapi';
 import { type AnyRoute, fullPaths } from '../../src/http/route-table';
 import { linearModel } from '../../src/lib/onnx/linear-model';
 import { onnxMLmodel } from '../../src/lib/onnx/mlmodel-file';
@@ -130,8 +131,6 @@ async function resourcesFor(example: RouteExample): Promise<Record<Placeholder, 
   for (const need of needs) await make[need]();
   return values;
 }
-
-const openApiPath = (p: string) => p.replace(/[:*](\w+)/g, '{$1}');
 
 /** The example's request on the row's path, as a client sends it. */
 function send(row: AnyRoute, example: RouteExample): request.Test {

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { openApiPath } from '../../src/http/openapi';
 import { fullPaths } from '../../src/http/route-table';
 import { routeTable } from '../../src/routes';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -32,8 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-const openApiPath = (p: string) => p.replace(/[:*](\w+)/g, '{$1}');
 
 it('is served without a token and is a valid OpenAPI 3.1 document', async () => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'openapi-'));
