@@ -116,17 +116,19 @@ describe('graceful shutdown', () => {
       fs.mkdirSync(path.dirname(f), { recursive: true });
       fs.writeFileSync(f, 'x');
     }
+    const otherRun = path.join(dataDir, 'artifacts', '9', 'other-run');
     const r = await start();
-    for (let i = 0; (fs.existsSync(stale) || fs.existsSync(alone)) && i < 100; i++) await sleep(50);
-    expect(fs.existsSync(stale)).toBe(false);
-    expect(fs.existsSync(alone)).toBe(false);
-    // Directories only the temp file kept are gone too (listings show no empty folder); the rest stays.
-    expect(fs.existsSync(path.join(dataDir, 'artifacts', '9', 'other-run'))).toBe(false);
-    expect(fs.readFileSync(kept, 'utf8')).toBe('x');
-
+    // The run the later tests use, made first so they do not fail for this test's reasons.
     const { experiment_id } = await post<{ experiment_id: string }>(r, 'experiments/create', { name: 'shutdown' });
     const created = await post<{ run: { info: { run_id: string } } }>(r, 'runs/create', { experiment_id });
     run = { experimentId: experiment_id, runId: created.run.info.run_id };
+    // The sweep runs after start in the background: each file goes first, then the folders it alone kept.
+    for (let i = 0; [stale, alone, otherRun].some((f) => fs.existsSync(f)) && i < 200; i++) await sleep(50);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(alone)).toBe(false);
+    // Directories only the temp file kept are gone too (listings show no empty folder); the rest stays.
+    expect(fs.existsSync(otherRun)).toBe(false);
+    expect(fs.readFileSync(kept, 'utf8')).toBe('x');
   });
 
   it('on SIGTERM lets an upload and a download in flight finish, refuses new connections and closes kept-alive ones', async () => {
