@@ -11,9 +11,11 @@ import { abc, ABC_COLUMNS, invoke, onnxVersion, registerVersion } from './servin
  */
 let t: TestApp;
 const TIMEOUT_MS = 300;
+/** The most rows one slow request sends: 256 numbers of 2 bytes each, under MAX_JSON_BODY_BYTES. */
+const MAX_ROWS = 4000;
 
 beforeAll(async () => {
-  t = await startTestApp({ SERVING_MAX_MODELS: '1', SERVING_MAX_QUEUE: '8', SERVING_TIMEOUT_MS: String(TIMEOUT_MS), MAX_JSON_BODY_BYTES: '300000' });
+  t = await startTestApp({ SERVING_MAX_MODELS: '1', SERVING_MAX_QUEUE: '8', SERVING_TIMEOUT_MS: String(TIMEOUT_MS), MAX_JSON_BODY_BYTES: '2200000' });
 });
 afterAll(async () => {
   await t.close();
@@ -83,13 +85,20 @@ describe('overload and the deadline', () => {
   it('answers 504 past SERVING_TIMEOUT_MS, and 503 while the thread is still busy with it, then serves again', async () => {
     const alice = t.as('alice');
     const slow = await createModel(alice);
-    // About 2.5 s of work for 250 rows on one thread here; the file is one 256×256 matrix.
+    // 2,000 matrix products per row on one thread; the file is one 256×256 matrix.
     await registerVersion(t, slow, { onnx: slowModel(256, 2000), mlmodel: onnxMLmodel() });
     const fast = await createModel(alice);
     await registerVersion(t, fast, onnxVersion(abc(0), ABC_COLUMNS));
     await invoke(t, fast, '1', one).expect(200);
-    const rows = Array.from({ length: 250 }, () => new Array<number>(256).fill(1));
-    await invoke(t, slow, '1', { instances: [rows[0]] }).expect(200); // loaded (and fast for one row)
+    const row = new Array<number>(256).fill(1);
+    await invoke(t, slow, '1', { instances: [row] }).expect(200); // loaded (and fast for one row)
+    // Enough rows for about 3 s of work on this machine (the slots must outlast every 504 below):
+    // measured, as a faster CPU finishes a fixed batch before the test can look at the slots.
+    const sample = 10;
+    const measured = performance.now();
+    await invoke(t, slow, '1', { instances: new Array(sample).fill(row) }).expect(200);
+    const perRow = (performance.now() - measured) / sample;
+    const rows = new Array(Math.min(MAX_ROWS, Math.max(100, Math.ceil(3000 / perRow)))).fill(row);
 
     // Eight slow requests fill SERVING_MAX_QUEUE=8: each is answered 504, and the slots stay taken
     // until the thread has finished them (those still waiting at their deadline are skipped).
@@ -118,7 +127,7 @@ describe('the body', () => {
   it('is capped like every JSON body (MAX_JSON_BODY_BYTES)', async () => {
     const name = await createModel(t.as('alice'));
     await registerVersion(t, name, onnxVersion(abc(0), ABC_COLUMNS));
-    const data = Array.from({ length: 50_000 }, () => [1, 1, 1]);
+    const data = Array.from({ length: 300_000 }, () => [1, 1, 1]);
     const res = await invoke(t, name, '1', { dataframe_split: { columns: ['a', 'b', 'c'], data } }).expect(413);
     expect(res.body.error_code).toBeDefined();
     await invoke(t, name, '1', { dataframe_split: { columns: ['a', 'b', 'c'], data: data.slice(0, 1000) } }).expect(200);
