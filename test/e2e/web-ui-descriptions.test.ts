@@ -1,7 +1,6 @@
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, getVersion, grant, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, settled, shot, signedIn } from './browser';
+import { ENGINE_NAME, launchBrowser, type TestBrowser, settled, shot, signedIn, typeIn } from './browser';
 
 const HOSTILE = [
   '# Churn model',
@@ -23,9 +22,9 @@ const HOSTILE = [
 ].join('\n');
 
 /** Descriptions as Markdown on the model and version pages: rendered safely, edited by EDIT callers. */
-describe('web UI descriptions in Chromium', () => {
+describe(`web UI descriptions in ${ENGINE_NAME}`, () => {
   let t: TestApp;
-  let browser: Browser;
+  let browser: TestBrowser;
   let modelName: string;
   const modelUrl = () => `/models/${encodeURIComponent(modelName)}`;
 
@@ -74,12 +73,12 @@ describe('web UI descriptions in Chromium', () => {
       .getByText(/choose Edit to add one/)
       .waitFor();
     await page.getByRole('button', { name: 'Edit version description' }).click();
-    await page.getByLabel('Description (Markdown)').fill('## Notes\n\n1. calibrated\n2. *shadow* tested');
+    await typeIn(page.getByLabel('Description (Markdown)'), '## Notes\n\n1. calibrated\n2. *shadow* tested');
     // Cancel leaves the description as it was.
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('description-empty').waitFor();
     await page.getByRole('button', { name: 'Edit version description' }).click();
-    await page.getByLabel('Description (Markdown)').fill('## Notes\n\n1. calibrated\n2. *shadow* tested');
+    await typeIn(page.getByLabel('Description (Markdown)'), '## Notes\n\n1. calibrated\n2. *shadow* tested');
     await page.getByRole('button', { name: 'Save' }).click();
     const desc = page.getByTestId('description');
     await desc.getByRole('heading', { name: 'Notes' }).waitFor();
@@ -90,7 +89,7 @@ describe('web UI descriptions in Chromium', () => {
     // The API's refusal shows in the editor: the version is gone meanwhile.
     await alice.delete(`${API}/model-versions/delete`, { name: modelName, version: '1' }).expect(200);
     await page.getByRole('button', { name: 'Edit version description' }).click();
-    await page.getByLabel('Description (Markdown)').fill('too late');
+    await typeIn(page.getByLabel('Description (Markdown)'), 'too late');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('.description-editor').getByRole('alert').waitFor();
     await expect(page.getByLabel('Description (Markdown)').inputValue()).resolves.toBe('too late');

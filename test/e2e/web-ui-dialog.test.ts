@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, grant, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, type Scheme, SCREENSHOTS, settled, shot, signedIn } from './browser';
+import { ENGINE_NAME, launchBrowser, type TestBrowser, type Scheme, SCREENSHOTS, settled, shot, signedIn } from './browser';
 
 /** The element's computed background colour, as the page paints it (the test's tsconfig has no DOM types). */
 const background = (l: Locator) => l.evaluate((el) => (globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
@@ -15,9 +15,9 @@ const focusedName = async (page: Page) => {
 };
 
 /** The confirm dialog's focus handling, and how disabled buttons look, in both themes. */
-describe('web UI dialogs and disabled controls in Chromium', () => {
+describe(`web UI dialogs and disabled controls in ${ENGINE_NAME}`, () => {
   let t: TestApp;
-  let browser: Browser;
+  let browser: TestBrowser;
   let modelName: string;
   const versionUrl = (v: string) => `/models/${encodeURIComponent(modelName)}/versions/${v}`;
 
@@ -26,6 +26,7 @@ describe('web UI dialogs and disabled controls in Chromium', () => {
     t = await startTestApp();
     const alice = t.as('alice');
     modelName = await createModel(alice, uniqueName('ui-dialog-model'));
+    await createVersion(alice, modelName);
     await createVersion(alice, modelName);
     await grant(t, modelName, 'requester', 'READ');
     await t.as('requester').post(`${API}/transition-requests/create`, { name: modelName, version: '1', stage: 'Production', comment: 'ready' }).expect(200);
@@ -67,6 +68,21 @@ describe('web UI dialogs and disabled controls in Chromium', () => {
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     await settled(() => focusedName(page), 'Move version 1 to Staging');
+    await context.close();
+  });
+
+  it('gives focus, once Confirm has moved the version and its button is gone, to the first control beside it', async () => {
+    const { context, page } = await signedIn(browser, t, 'alice', 'light', versionUrl('2'));
+    await page.getByRole('button', { name: 'Move version 2 to Staging' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Move version 2 of ${modelName} to Staging?` });
+    await dialog.waitFor();
+    await settled(() => focusedName(page), 'Confirm');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('version-stage').getByText('Staging').waitFor();
+    await expect(page.getByRole('button', { name: 'Move version 2 to Staging' }).count()).resolves.toBe(0);
+    await settled(() => focusedName(page), 'Move version 2 to None');
     await context.close();
   });
 

@@ -1,12 +1,11 @@
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, getVersion, grant, transition, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, settled, shot, signedIn } from './browser';
+import { ENGINE_NAME, launchBrowser, type TestBrowser, settled, shot, signedIn, typeIn } from './browser';
 
 /** Promotion requests, approvals, comments and the activity feed on the version page, with REQUIRE_APPROVAL=Production. */
-describe('web UI governance on the version page in Chromium', () => {
+describe(`web UI governance on the version page in ${ENGINE_NAME}`, () => {
   let t: TestApp;
-  let browser: Browser;
+  let browser: TestBrowser;
   let modelName: string;
   const versionUrl = (v: string) => `/models/${encodeURIComponent(modelName)}/versions/${v}`;
   const openRequests = async () =>
@@ -36,7 +35,7 @@ describe('web UI governance on the version page in Chromium', () => {
     await a.page.getByText('Your permission on this model: READ').waitFor();
     await a.page.getByText('No open request.').waitFor();
     await a.page.getByLabel('Request a transition to').selectOption('Production');
-    await a.page.getByLabel('Comment', { exact: true }).fill('metrics are green');
+    await typeIn(a.page.getByLabel('Comment', { exact: true }), 'metrics are green');
     await a.page.getByRole('button', { name: 'Request', exact: true }).click();
     const requests = a.page.getByRole('table', { name: 'Open requests' });
     await requests.getByRole('row', { name: /requester Production metrics are green/ }).waitFor();
@@ -47,7 +46,7 @@ describe('web UI governance on the version page in Chromium', () => {
     await expect(a.page.getByRole('button', { name: "Reject requester's request for Production" }).isDisabled()).resolves.toBe(true);
     await expect(a.page.getByRole('button', { name: "Withdraw requester's request for Production" }).isEnabled()).resolves.toBe(true);
     // And a protected alias, which only MANAGE_PRODUCTION may approve.
-    await a.page.getByLabel('Request protected alias').fill('champion');
+    await typeIn(a.page.getByLabel('Request protected alias'), 'champion');
     await a.page.getByRole('button', { name: 'Request alias' }).click();
     await requests.getByRole('row', { name: /requester @champion/ }).waitFor();
     await expect(a.page.getByRole('button', { name: "Approve requester's request for @champion" }).getAttribute('title')).resolves.toBe(
@@ -104,7 +103,7 @@ describe('web UI governance on the version page in Chromium', () => {
     ]);
 
     // A comment, added then deleted through the page.
-    await b.page.getByLabel('New comment').fill('promoted after review');
+    await typeIn(b.page.getByLabel('New comment'), 'promoted after review');
     await b.page.getByRole('button', { name: 'Add comment' }).click();
     const list = b.page.getByRole('list', { name: 'Comments on this version' });
     const item = list.getByRole('listitem').filter({ hasText: 'promoted after review' });
@@ -114,7 +113,7 @@ describe('web UI governance on the version page in Chromium', () => {
     // The only comment: while edited its text is in the input, not the item's text.
     const only = list.getByRole('listitem');
     await only.getByRole('button', { name: 'Edit' }).click();
-    await only.getByLabel('Edit comment').fill('promoted after a second review');
+    await typeIn(only.getByLabel('Edit comment'), 'promoted after a second review');
     await only.getByRole('button', { name: 'Save' }).click();
     const edited = list.getByRole('listitem').filter({ hasText: 'promoted after a second review' });
     await edited.getByText('(edited)').waitFor();

@@ -1,12 +1,11 @@
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, getVersion, grant, transition, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, settled, shot, signedIn } from './browser';
+import { ENGINE_NAME, launchBrowser, type TestBrowser, settled, shot, signedIn, typeIn } from './browser';
 
 /** The model registry in the browser: version page, stage and alias controls by level, audit trail, grants. */
-describe('web UI registry pages in Chromium', () => {
+describe(`web UI registry pages in ${ENGINE_NAME}`, () => {
   let t: TestApp;
-  let browser: Browser;
+  let browser: TestBrowser;
   let modelName: string;
   let runId: string;
   const versionUrl = (v: string) => `/models/${encodeURIComponent(modelName)}/versions/${v}`;
@@ -34,13 +33,13 @@ describe('web UI registry pages in Chromium', () => {
     await page.getByRole('link', { name: runId }).waitFor();
     await page.getByText('Your permission on this model: MANAGE').waitFor();
 
-    await page.getByLabel('Key').fill('validated');
-    await page.getByLabel('Value').fill('yes');
+    await typeIn(page.getByLabel('Key'), 'validated');
+    await typeIn(page.getByLabel('Value'), 'yes');
     await page.getByRole('button', { name: 'Set tag' }).click();
     await page.getByRole('table', { name: 'Version tags' }).getByRole('row', { name: 'validated yes' }).waitFor();
     expect((await getVersion(alice, modelName, '1')).tags).toEqual([{ key: 'validated', value: 'yes' }]);
 
-    await page.getByLabel('New alias').fill('challenger');
+    await typeIn(page.getByLabel('New alias'), 'challenger');
     await page.getByRole('button', { name: 'Set alias' }).click();
     await page.getByRole('list', { name: 'Aliases of this version' }).getByText('@challenger').waitFor();
     expect((await getVersion(alice, modelName, '1')).aliases).toEqual(['challenger']);
@@ -124,7 +123,7 @@ describe('web UI registry pages in Chromium', () => {
     const { context, page } = await signedIn(browser, t, 'alice', 'light', `/models/${encodeURIComponent(modelName)}`);
     const table = page.getByRole('table', { name: 'Grants' });
     await table.getByRole('row', { name: /user stager/ }).waitFor();
-    await page.getByLabel('User or group name').fill('newbie');
+    await typeIn(page.getByLabel('User or group name'), 'newbie');
     await page.getByLabel('Level', { exact: true }).selectOption('READ');
     await page.getByRole('button', { name: 'Add grant' }).click();
     await table.getByRole('row', { name: /user newbie/ }).waitFor();

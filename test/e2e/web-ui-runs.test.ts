@@ -1,8 +1,6 @@
-import fs from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, openPage, putArtifact, settled, shot, signedIn } from './browser';
+import { ENGINE_NAME, launchBrowser, type TestBrowser, openPage, putArtifact, settled, shot, signedIn, savedBy, typeIn } from './browser';
 
 const MLMODEL = [
   'artifact_path: model',
@@ -16,9 +14,9 @@ const MLMODEL = [
 ].join('\n');
 
 /** Runs in the browser: compare, artifacts, nested runs, delete/restore, experiment settings, tags, chart options. */
-describe('web UI runs pages in Chromium', () => {
+describe(`web UI runs pages in ${ENGINE_NAME}`, () => {
   let t: TestApp;
-  let browser: Browser;
+  let browser: TestBrowser;
   let experimentId: string;
   const runIds: string[] = [];
   let parentId: string;
@@ -138,9 +136,7 @@ describe('web UI runs pages in Chromium', () => {
     expect(natural).toBeGreaterThanOrEqual(160);
     await shot(page, 'run-artifacts-light');
     await tree.getByRole('button', { name: /notes\.txt/ }).click();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
-    expect(download.suggestedFilename()).toBe('notes.txt');
-    await expect(fs.readFile(await download.path(), 'utf8')).resolves.toBe('hello from the run\nsecond line\n');
+    await expect(savedBy(page, () => page.getByRole('button', { name: 'Download' }).click())).resolves.toEqual({ name: 'notes.txt', text: 'hello from the run\nsecond line\n' });
     await context.close();
   });
 
@@ -184,11 +180,11 @@ describe('web UI runs pages in Chromium', () => {
     const newName = uniqueName('ui-renamed');
     const { context, page } = await signedIn(browser, t, 'alice', 'light', `/experiments/${id}`);
     await page.getByText('Experiment settings').click();
-    await page.getByLabel('Experiment name').fill(newName);
+    await typeIn(page.getByLabel('Experiment name'), newName);
     await page.getByRole('button', { name: 'Rename' }).click();
     await page.getByRole('heading', { level: 1, name: newName }).waitFor();
-    await page.getByLabel('Key').fill('team');
-    await page.getByLabel('Value').fill('risk');
+    await typeIn(page.getByLabel('Key'), 'team');
+    await typeIn(page.getByLabel('Value'), 'risk');
     await page.getByRole('button', { name: 'Set tag' }).click();
     await page.getByRole('table', { name: 'Experiment tags' }).getByRole('row', { name: 'team risk' }).waitFor();
     let exp = (await alice.get(`${API}/experiments/get`, { experiment_id: id }).expect(200)).body.experiment;
@@ -211,8 +207,8 @@ describe('web UI runs pages in Chromium', () => {
 
   it('edits run tags with EDIT, changes chart options in the URL, and shows a READ user no edit controls', async () => {
     const { context, page } = await signedIn(browser, t, 'alice', 'light', `/runs/${runIds[1]}`);
-    await page.getByLabel('Key').fill('stage');
-    await page.getByLabel('Value').fill('candidate');
+    await typeIn(page.getByLabel('Key'), 'stage');
+    await typeIn(page.getByLabel('Value'), 'candidate');
     await page.getByRole('button', { name: 'Set tag' }).click();
     await page.getByRole('table', { name: 'Tags' }).getByRole('row', { name: 'stage candidate' }).waitFor();
     const tags = async () => (await t.as('alice').get(`${API}/runs/get`, { run_id: runIds[1] }).expect(200)).body.run.data.tags as { key: string; value: string }[];
@@ -251,8 +247,8 @@ describe('web UI runs pages in Chromium', () => {
   it("registers a model from the run's artifact folder and shows the version with its MLmodel signature", async () => {
     const name = uniqueName('ui-registered');
     const { context, page } = await signedIn(browser, t, 'alice', 'light', `/runs/${runIds[0]}`);
-    await page.getByLabel('Artifact folder').fill('model');
-    await page.getByLabel('Model name').fill(name);
+    await typeIn(page.getByLabel('Artifact folder'), 'model');
+    await typeIn(page.getByLabel('Model name'), name);
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByRole('heading', { name: `${name} v1` }).waitFor();
     const signature = page.getByRole('table', { name: 'Signature' });

@@ -1,11 +1,10 @@
-import type { Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { API, createModel, createVersion, grant, uniqueName } from '../integration/registry-fixtures';
-import { launchBrowser, openPage, type Scheme, shot, signedIn as signIn } from './browser';
+import { ENGINE_NAME, launchBrowser, type TestBrowser, openPage, type Scheme, shot, signedIn as signIn, typeIn } from './browser';
 
-describe('web UI in Chromium', () => {
+describe(`web UI in ${ENGINE_NAME}`, () => {
   let t: TestApp;
-  let browser: Browser;
+  let browser: TestBrowser;
   let experimentId: string;
   let runIds: string[];
   let modelName: string;
@@ -72,13 +71,13 @@ describe('web UI in Chromium', () => {
   it('signs in with a pasted token, signs out, and returns to sign-in with the reason on a refused token', async () => {
     const { context, page } = await open();
     await page.goto(t.baseUrl);
-    await page.getByLabel('Token').fill(t.as('bob', { groups: ['ml-team'] }).token);
+    await typeIn(page.getByLabel('Token'), t.as('bob', { groups: ['ml-team'] }).token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByTestId('user-sub').textContent()).resolves.toBe('bob');
     await page.getByText('groups: ml-team').waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Token').waitFor();
-    await page.getByLabel('Token').fill(`${t.as('bob').token.slice(0, -4)}AAAA`);
+    await typeIn(page.getByLabel('Token'), `${t.as('bob').token.slice(0, -4)}AAAA`);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText(/Signed out: /).waitFor();
     await context.close();
@@ -93,17 +92,17 @@ describe('web UI in Chromium', () => {
     }
     const { context, page } = await signedIn('alice', 'light', `/experiments/${experimentId}`);
     const filter = page.getByLabel('Filter runs');
-    await filter.fill('metrics.rmse <<< 1');
+    await typeIn(filter, 'metrics.rmse <<< 1');
     await page.getByRole('button', { name: 'Search' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/\S/);
-    await filter.fill('metrics.rmse < 0.5');
+    await typeIn(filter, 'metrics.rmse < 0.5');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'run-1' }).waitFor();
     await page.locator('[role=table][aria-busy=false]').waitFor();
     await expect(page.getByRole('row').count()).resolves.toBe(2);
-    await filter.fill('');
+    await typeIn(filter, '');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'run-0' }).waitFor();
     await page.getByRole('button', { name: /^rmse/ }).click(); // descending
@@ -155,7 +154,7 @@ describe('web UI in Chromium', () => {
     // MANAGE_STAGING may set others, the API refuses 'champion', and the page shows its message.
     await grant(t, modelName, 'stager', 'MANAGE_STAGING');
     const { context, page } = await signedIn('stager', 'dark', `/models/${encodeURIComponent(modelName)}/versions/1`);
-    await page.getByLabel('New alias').fill('champion');
+    await typeIn(page.getByLabel('New alias'), 'champion');
     await page.getByRole('button', { name: 'Set alias' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor();

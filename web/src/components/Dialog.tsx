@@ -9,7 +9,8 @@ const focusables = (root: HTMLElement): HTMLElement[] => [...root.querySelectorA
  * Escape closes it; labelled by its heading (`labelledBy`). Focus moves into it on open (to the
  * element marked `data-autofocus`, else the browser's choice, its first control), Tab and Shift+Tab
  * wrap around its controls instead of leaving for the browser's own UI, and on close focus returns
- * to the control that had it when the dialog opened, if that control is still on the page.
+ * to the control that had it when the dialog opened or, when that control is gone, to the first
+ * control of the nearest still-present element around it.
  * Shown while mounted: the owner unmounts it in `onClose` (Escape, or its own buttons).
  */
 export function Dialog({ labelledBy, onClose, children }: { labelledBy: string; onClose: () => void; children: ReactNode }) {
@@ -18,11 +19,19 @@ export function Dialog({ labelledBy, onClose, children }: { labelledBy: string; 
     const dialog = ref.current;
     if (!dialog) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const around: HTMLElement[] = [];
+    for (let el = opener?.parentElement; el && el !== document.body; el = el.parentElement) around.push(el);
     dialog.showModal();
     dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     return () => {
       if (dialog.open) dialog.close();
-      if (opener?.isConnected) opener.focus();
+      if (opener?.isConnected) return opener.focus();
+      // The opener went with what the dialog did (a move removes its own button): the first control
+      // of the nearest part of the page around it that is still there.
+      for (const el of around) {
+        const next = el.isConnected ? focusables(el)[0] : undefined;
+        if (next) return next.focus();
+      }
     };
   }, []);
   const onKeyDown = (e: KeyboardEvent<HTMLDialogElement>) => {
