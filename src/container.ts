@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import { codePointOrderOf } from './db/collation';
 import { ChangeFeed } from './db/change-feed';
 import { createDatabase, type PrismaClient } from './db/prisma';
 import { createTokenVerifier, type TokenVerifier } from './http/authenticate';
@@ -102,6 +103,7 @@ export async function createContainer(config: Config, logger: Logger, options: C
   const database = createDatabase(options.databaseUrl, config.databasePoolSize, config.databaseStatementTimeoutMs, metrics.queryDone);
   metrics.watchPool(database.pool);
   const prisma = database.prisma;
+  const codePointOrder = codePointOrderOf(database.sql);
   // Every audit event of a registry change also feeds the webhooks' outbox, in the change's transaction.
   const webhooksRepo = new WebhooksRepository(prisma);
   // The registry is made further down (it needs the audit trail); the outbox asks it only once a change runs.
@@ -165,8 +167,8 @@ export async function createContainer(config: Config, logger: Logger, options: C
     runs,
     loggedModels,
     protectedAliases: config.protectedAliases,
-    searchModels: (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope),
-    searchVersions: (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope),
+    searchModels: async (input, scope) => searchRegisteredModelIds(database.sql.adhoc, input, scope, await codePointOrder()),
+    searchVersions: async (input, scope) => searchModelVersionKeys(database.sql.adhoc, input, scope, await codePointOrder()),
     modelCache,
     approval: config.approval,
   });

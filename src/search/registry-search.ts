@@ -6,7 +6,7 @@ import { decodePageToken } from '../lib/page-token';
 import { IS_PROMPT_TAG } from '../lib/prompts';
 import type { VisibleScope } from '../modules/permissions/permissions.service';
 import { type Comparison, parseFilter, parseOrderBy } from './filter-parser';
-import { checkMaxResults, columnsByKey, compare, compareValue, Conditions, direction, expectNumber, expectString, idPage, scopeSql, STRING_OPS } from './sql';
+import { checkMaxResults, columnsByKey, compare, compareValue, Conditions, direction, expectNumber, expectString, idPage, likeWithin, scopeSql, STRING_OPS } from './sql';
 
 export interface RegistrySearchQuery {
   filter?: string;
@@ -37,10 +37,16 @@ function withoutPrompts(conditions: Comparison[]): { conditions: Comparison[]; e
   return { conditions: conditions.filter((c) => !(c.entity === 'tag' && c.key === IS_PROMPT_TAG)), excludePrompts: true };
 }
 
-/** search-registered-models (mlflow-api.md §4.3): name and tags; name ASC always breaks ties. */
-export async function searchRegisteredModelIds(db: SqlExecutor, q: RegistrySearchQuery, scope: VisibleScope): Promise<{ ids: bigint[]; nextPageToken?: string }> {
+/**
+ * A name comparison; a LIKE is bounded by its prefix when the database sorts by code point
+ * (`codePointOrder`), so the name index starts at the prefix (the plans test shows it).
+ */
+const nameCondition = (c: Comparison, codePointOrder: boolean) =>
+  c.comparator === 'LIKE' && typeof c.value === 'string' ? likeWithin(Prisma.sql`rm.name`, c.value, codePointOrder) : compare(Prisma.sql`rm.name`, c.comparator, c.value);
+
+/** The search-registered-models SQL (mlflow-api.md §4.3), for a page of max+1 rows from `offset`: name and tags; name ASC always breaks ties. */
+export function registeredModelSearchSql(q: RegistrySearchQuery, scope: VisibleScope, offset: number, codePointOrder: boolean): Prisma.Sql {
   checkMaxResults(q.maxResults, LIMITS.searchRegisteredModelsMax);
-  const offset = decodePageToken(q.pageToken);
   const where = new Conditions([scopeSql(scope, Prisma.sql`rm.id`)]);
   const { conditions, excludePrompts } = withoutPrompts(parseFilter(q.filter));
   if (excludePrompts) {
@@ -52,7 +58,7 @@ export async function searchRegisteredModelIds(db: SqlExecutor, q: RegistrySearc
       where.exists(Prisma.sql`SELECT 1 FROM registered_model_tags t WHERE t.model_id = rm.id AND t.key = ${c.key} AND ${compareValue(Prisma.sql`t.value`, c.comparator, c.value)}`);
     } else if (c.entity === 'attribute' && c.key === 'name') {
       expectString(c, 'attribute');
-      where.add(compare(Prisma.sql`rm.name`, c.comparator, c.value));
+      where.add(nameCondition(c, codePointOrder));
     } else {
       throw invalidParameter(`Invalid filter: '${c.key}' is not searchable for registered models; use name or tags.<key>.`);
     }
@@ -63,9 +69,15 @@ export async function searchRegisteredModelIds(db: SqlExecutor, q: RegistrySearc
     return Prisma.sql`${Prisma.raw(column)} ${direction(o.ascending)}`;
   });
   order.push(Prisma.sql`rm.name ASC`);
-  const rows = await db.query<{ id: bigint }>`
+  return Prisma.sql`
     SELECT rm.id FROM registered_models rm WHERE ${where.sql()}
     ORDER BY ${Prisma.join(order, ', ')} LIMIT ${q.maxResults + 1} OFFSET ${offset}`;
+}
+
+/** search-registered-models as one SQL query; returns model ids in result order. */
+export async function searchRegisteredModelIds(db: SqlExecutor, q: RegistrySearchQuery, scope: VisibleScope, codePointOrder: boolean): Promise<{ ids: bigint[]; nextPageToken?: string }> {
+  const offset = decodePageToken(q.pageToken);
+  const rows = await db.query<{ id: bigint }>(registeredModelSearchSql(q, scope, offset, codePointOrder));
   return idPage(rows, offset, q.maxResults, (r) => r.id);
 }
 
@@ -82,6 +94,7 @@ export async function searchModelVersionKeys(
   db: SqlExecutor,
   q: RegistrySearchQuery,
   scope: VisibleScope,
+  codePointOrder: boolean,
 ): Promise<{ keys: Array<{ modelId: bigint; version: number }>; nextPageToken?: string }> {
   checkMaxResults(q.maxResults, LIMITS.searchModelVersionsMax);
   const offset = decodePageToken(q.pageToken);
@@ -99,7 +112,7 @@ export async function searchModelVersionKeys(
       );
     } else if (c.entity === 'attribute' && c.key === 'name') {
       expectString(c, 'attribute');
-      where.add(compare(Prisma.sql`rm.name`, c.comparator, c.value));
+      where.add(nameCondition(c, codePointOrder));
     } else if (c.entity === 'attribute' && c.key === 'run_id') {
       expectString(c, 'attribute', [...STRING_OPS, 'IN', 'NOT IN']);
       where.add(compare(Prisma.sql`v.run_id`, c.comparator, c.value));

@@ -37,6 +37,55 @@ export function compare(column: Prisma.Sql, comparator: Comparator, value: Value
 }
 
 /**
+ * The range of strings a LIKE pattern can match, from its literal prefix (the characters before the
+ * first unescaped `%` or `_`; `\\` escapes, PostgreSQL's default): every match is at least the
+ * prefix and, when the prefix's last code point can be raised, below the prefix with it raised.
+ * `whole` when the rest of the pattern is only `%`: then the range holds exactly the matches.
+ * Only true in code point order (the C and C.UTF-8 collations): other collations can sort a longer
+ * string before its prefix's successor, so callers use it only there. Undefined when the pattern
+ * starts with a wildcard.
+ */
+export function likePrefixRange(pattern: string): { from: string; below?: string; whole: boolean } | undefined {
+  const prefix: string[] = [];
+  const chars = Array.from(pattern);
+  let i = 0;
+  for (; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '%' || c === '_') break;
+    if (c === '\\') {
+      const next = chars[++i];
+      if (next === undefined) break; // a trailing escape: PostgreSQL refuses the pattern anyway
+      prefix.push(next);
+    } else prefix.push(c);
+  }
+  if (prefix.length === 0) return undefined;
+  const from = prefix.join('');
+  const rest = chars.slice(i);
+  const whole = rest.length > 0 && rest.every((c) => c === '%');
+  const last = prefix.at(-1)!.codePointAt(0)!;
+  // The next code point, skipping the surrogates (no text holds them); none above U+10FFFF.
+  const raised = last === 0xd7ff ? 0xe000 : last + 1;
+  if (raised > 0x10ffff) return { from, whole: false };
+  return { from, below: prefix.slice(0, -1).join('') + String.fromCodePoint(raised), whole };
+}
+
+/**
+ * `column LIKE pattern`, bounded by the pattern's prefix range when `codePointOrder` (the database
+ * sorts text by code point): the bounds let a btree index on the column start at the prefix instead
+ * of reading every row that sorts before it. A pattern that is a prefix and `%` is the range alone:
+ * with the LIKE beside it PostgreSQL takes the two for independent and expects a few matches, so
+ * it reads and sorts the whole range instead of walking it in order.
+ */
+export function likeWithin(column: Prisma.Sql, pattern: string, codePointOrder: boolean): Prisma.Sql {
+  const like = compare(column, 'LIKE', pattern);
+  const range = codePointOrder ? likePrefixRange(pattern) : undefined;
+  if (!range) return like;
+  if (range.below === undefined) return Prisma.sql`${column} >= ${range.from} AND ${like}`;
+  const within = Prisma.sql`${column} >= ${range.from} AND ${column} < ${range.below}`;
+  return range.whole ? within : Prisma.sql`${within} AND ${like}`;
+}
+
+/**
  * How many leading characters of a tag or param value the (key, left(value, N)) indexes hold
  * (prisma/migrations/20261201200000_value_indexes_fit): a whole value of up to 8,000 characters does
  * not fit a btree entry (2,704 bytes). Must equal the N of those indexes.

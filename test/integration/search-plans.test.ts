@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import { runsByIdsSql } from '../../src/modules/runs/runs.repository';
+import { registeredModelSearchSql } from '../../src/search/registry-search';
 import { runSearchSql } from '../../src/search/runs-search';
 import { INDEXED_VALUE_CHARS } from '../../src/search/sql';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -143,6 +144,15 @@ describe('search query plans at 100,000 runs', () => {
     ['versions of a model in a stage', Prisma.sql`SELECT version FROM model_versions WHERE model_id = ${7n} AND current_stage = ${'Production'} ORDER BY version DESC LIMIT 1`],
   ])('uses indexes for %s', async (_name, sql) => {
     expect(seqScans(await plan(sql))).toEqual([]);
+  });
+
+  // Without the bound, the walk of the name index in order reads every name before the prefix
+  // (the growth --scale found for `name LIKE 'x%'`); with it the scan starts at the prefix.
+  it("starts a name LIKE search of registered models at the pattern's prefix in the name index", async () => {
+    const sql = registeredModelSearchSql({ filter: "name LIKE 'model-99%'", orderBy: [], maxResults: 100 }, all, 0, true);
+    const p = await plan(sql);
+    expect(indexScans(p)).toEqual(expect.arrayContaining([expect.stringMatching(/^Index (Only )?Scan on registered_models_name_key: .*name >= .*name < /)]));
+    expect(sorts(p)).toEqual([]); // the range walked in name order, not read whole and sorted
   });
 
   it('pages through a metric history of 100,000 points through the API', async () => {
