@@ -37,6 +37,8 @@ interface Thread {
   worker: Worker;
   pending: Map<number, { resolve: (r: FromWorker) => void; reject: (e: Error) => void }>;
   sessions: Set<Session>;
+  /** Told when nothing sent to the thread awaits an answer any more (close() waits for it). */
+  drained?: () => void;
 }
 
 class Session implements SessionHandle {
@@ -102,11 +104,15 @@ export class InferencePool {
       for (const s of thread.sessions) s.alive = false;
       for (const p of thread.pending.values()) p.reject(err);
       thread.pending.clear();
+      thread.drained?.();
     };
     worker.on('message', (reply: FromWorker) => {
       const p = thread.pending.get(reply.seq);
       thread.pending.delete(reply.seq);
-      if (thread.pending.size === 0) worker.unref();
+      if (thread.pending.size === 0) {
+        worker.unref();
+        thread.drained?.();
+      }
       p?.resolve(reply);
     });
     worker.on('error', (err) => fail(new RegistryError('INTERNAL_ERROR', `The inference thread failed: ${err.message}`)));
@@ -185,10 +191,35 @@ export class InferencePool {
     await this.send(session.thread, { op: 'release', seq: ++this.seq, session: session.id }).catch(() => undefined);
   }
 
+  /**
+   * Releases every session and stops the threads, each once it has answered all it was sent (runs
+   * and releases): a thread terminated inside a native call aborts the whole process
+   * (onnxruntime-node throws from C++ into the dying thread). A run still going SERVING_TIMEOUT_MS
+   * + 5 s after close() began is not waited for any longer.
+   */
   async close(): Promise<void> {
     this.closed = true;
     const threads = this.threads.filter((t): t is Thread => t !== undefined);
+    const released = threads.flatMap((t) => [...t.sessions].map((s) => this.release(s)));
     this.threads.fill(undefined);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
+    await Promise.all(
+      threads.map(async (t) => {
+        await drained(t, this.options.timeoutMs + 5000);
+        await t.worker.terminate();
+      }),
+    );
+    await Promise.all(released);
   }
+}
+
+/** Resolves once nothing sent to `thread` awaits an answer, or after `ms`. */
+function drained(thread: Thread, ms: number): Promise<void> {
+  if (thread.pending.size === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    thread.drained = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
 }
