@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/registry-process';
 
 // The README's start command with no DATABASE_URL and no JWT settings: embedded PostgreSQL,
 // a generated secret, and a printed admin token that works, also after a restart.
@@ -35,6 +36,20 @@ function start(dataDir: string, port: number): Promise<Started> {
   });
 }
 
+/**
+ * start() on a port the kernel says is free; once more on another when something took that port
+ * before the service bound it (the browser tests and the other files open ports all the time).
+ */
+async function startOnFreePort(dataDir: string): Promise<Started> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(dataDir, await freePort());
+    } catch (err) {
+      if (attempt >= 3 || !/is already in use/.test(String(err))) throw err;
+    }
+  }
+}
+
 function stop(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     proc.removeAllListeners('exit');
@@ -48,8 +63,7 @@ describe('zero-config start', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it('starts on embedded PostgreSQL, prints a working admin token, and keeps its secret across restarts', async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const first = await start(dataDir, port);
+    const first = await startOnFreePort(dataDir);
     try {
       const res = await fetch(`${first.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
         headers: { Authorization: `Bearer ${first.token}` },
@@ -61,7 +75,7 @@ describe('zero-config start', () => {
     } finally {
       await stop(first.proc);
     }
-    const second = await start(dataDir, port);
+    const second = await startOnFreePort(dataDir);
     try {
       const res = await fetch(`${second.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
         headers: { Authorization: `Bearer ${first.token}` },
