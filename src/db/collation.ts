@@ -2,8 +2,9 @@ import type { SqlExecutor } from './sql';
 
 /**
  * Whether the database sorts text by code point: its default collation is libc's C, POSIX or
- * C.UTF-8, not ICU's and not a language's. Searches then bound a LIKE prefix to an index range (src/search/sql.ts likeWithin).
- * `datlocprovider` exists from PostgreSQL 15 on; before it every collation is libc's.
+ * C.UTF-8, not ICU's and not a language's. Searches then bound a LIKE prefix to an index range
+ * (src/search/sql.ts likeWithin). `datlocprovider` exists from PostgreSQL 15 on; before it every
+ * collation is libc's.
  */
 export async function sortsByCodePoint(sql: SqlExecutor): Promise<boolean> {
   const [row] = await sql.query<{ collate: string; provider: string | null }>`

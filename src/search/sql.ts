@@ -40,7 +40,8 @@ export function compare(column: Prisma.Sql, comparator: Comparator, value: Value
  * The range of strings a LIKE pattern can match, from its literal prefix (the characters before the
  * first unescaped `%` or `_`; `\\` escapes, PostgreSQL's default): every match is at least the
  * prefix and, when the prefix's last code point can be raised, below the prefix with it raised.
- * `whole` when the rest of the pattern is only `%`: then the range holds exactly the matches.
+ * `whole` when the range has that upper bound and the rest of the pattern is only `%`: then the
+ * range holds exactly the matches.
  * Only true in code point order (the C and C.UTF-8 collations): other collations can sort a longer
  * string before its prefix's successor, so callers use it only there. Undefined when the pattern
  * starts with a wildcard.
