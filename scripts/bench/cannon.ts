@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     p97_5: r.latency.p97_5,
     p99: r.latency.p99,
     errors: r.errors + r.non2xx,
+    timeouts: r.timeouts,
   };
   process.stdout.write(JSON.stringify(figures));
 }
@@ -109,6 +110,8 @@ export interface CannonFigures {
   p97_5: number;
   p99: number;
   errors: number;
+  /** Requests that had no answer within autocannon's 10 s (counted in errors too). */
+  timeouts: number;
 }
 
 main().catch((err: unknown) => {

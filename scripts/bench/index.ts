@@ -14,6 +14,7 @@ import * as ref from './references';
 import { defaultChartPath, parseCount, runScale } from './scale';
 import { runScaleOut } from './scale-out';
 import { type BenchServer, peakRssMb, startScratchServer } from './server';
+import { waitForQuiet } from './stats';
 import { type Figure, type Row, comparedRow, printTable, referenceRow } from './table';
 import * as w from './workloads';
 
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
     const onReference = async <T>(fn: (t: w.Target) => Promise<T>): Promise<T | string> => {
       if (!reference) return NOT_MEASURED;
       try {
+        await waitForQuiet(log);
         return await fn(reference);
       } catch (err) {
         log(`reference failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -118,8 +120,10 @@ async function main(): Promise<void> {
       }
     };
     const both = async (workload: string, fn: (t: w.Target) => Promise<Figure | string>) => {
+      await waitForQuiet(log);
       const o = await fn(ours);
       rows.push(comparedRow(workload, o, await onReference(fn)));
+      return o;
     };
     const seconds = quick ? 3 : 10;
     const scale = (full: number, min: number) => Math.max(min, Math.round(full * (quick ? 0.1 : 1)));
@@ -130,7 +134,8 @@ async function main(): Promise<void> {
     const rawInsert = ours.databaseUrl ? await ref.rawInsertReference(ours.databaseUrl, scale(50, 5), log) : undefined;
     await both('create run + log-batch (2 params, 2 metrics, 1 tag) + end, sequential', (t) => w.runLifecycle(t, scale(500, 20), log));
     await both('single log-metric from 8 concurrent clients', (t) => w.concurrentLogMetric(t, seconds, log));
-    for (const c of [8, 32]) await both(`log-batch of 1,000 metrics from ${c} concurrent clients`, (t) => w.concurrentLogBatch(t, c, seconds, log));
+    const concurrentLogBatches = new Map<number, Figure | string>();
+    for (const c of [8, 32]) concurrentLogBatches.set(c, await both(`log-batch of 1,000 metrics from ${c} concurrent clients`, (t) => w.concurrentLogBatch(t, c, seconds, log)));
     await both('get-history of 2,000 points, p50', (t) => w.getHistory2000(t, scale(100, 10), log));
     await both('search-runs, metric filter + order_by, 25 of 200 runs, p50', (t) => w.searchRuns200(t, scale(200, 20), log));
     for (const c of [8, 32]) await both(`search-runs, 25 of 200 runs, from ${c} concurrent clients`, (t) => w.concurrentSearch(t, c, seconds, log));
@@ -145,6 +150,7 @@ async function main(): Promise<void> {
         : comparedRow(search100k, 'needs --database-url to seed the runs', OWN_SCHEMA),
     );
 
+    await waitForQuiet(log);
     const artifacts = await w.artifacts50mb(ours, quick ? 2 : 10, log);
     const refArtifacts = await onReference((t) => w.artifacts50mb(t, quick ? 2 : 10, log));
     for (const [direction, plain] of [
@@ -167,9 +173,11 @@ async function main(): Promise<void> {
     const who = (c: reg.Caller | string) => (typeof c === 'string' ? '' : ` (reference as ${c.note})`);
     const withCaller = async (workload: string, fn: (c: reg.Caller, t: w.Target) => Promise<Figure | string>, cacheOffToo: boolean) => {
       const refFigure = typeof refCaller === 'string' ? refCaller : await onReference((t) => fn(refCaller, t));
+      await waitForQuiet(log);
       const on = caller ? await fn(caller, ours) : NEEDS_SECRET;
       rows.push(comparedRow(`${workload}, cache on${who(refCaller)}`, on, refFigure));
       if (!cacheOffToo) return;
+      await waitForQuiet(log);
       const off = callerOff && cacheOff ? await fn(callerOff, cacheOff) : NEEDS_SCRATCH;
       rows.push(comparedRow(`${workload}, cache off${who(refCaller)}`, off, refFigure));
     };
@@ -179,13 +187,15 @@ async function main(): Promise<void> {
     await withCaller('GET registered model, non-admin, a new token per request, 50 connections', (c, t) => reg.freshTokenGetModel(t, c, seconds, log), false);
 
     if (ours.databaseUrl) {
-      const ceiling = await ref.getCeilingReference(ours.databaseUrl, seconds, log);
+      await waitForQuiet(log);
+      const ceiling = await ref.getCeilingReference(ours.databaseUrl, seconds, scale(500, 50), log);
       rows.push(
         referenceRow(
           'reference: plain Express + token check + one trivial query, 50 connections',
           ceiling.query,
           `token check alone ${ceiling.authRate.toFixed(0)} req/s; no registry code (scripts/bench/ceiling-server.ts)`,
         ),
+        referenceRow('reference: the same request one at a time, p50', ceiling.sequential, 'the least one request of a sequential row costs here'),
       );
       const insert = rawInsert!;
       const lb = /^([\d.]+) ms$/.exec(logBatchRow.ours)?.[1];
@@ -196,6 +206,12 @@ async function main(): Promise<void> {
           lb ? `log-batch at ${((insert.value / Number(lb)) * 100).toFixed(0)} % of this rate (target ≥ 90 %)` : 'log-batch not measured',
         ),
       );
+      for (const [c, served] of concurrentLogBatches) {
+        await waitForQuiet(log);
+        const raw = await ref.concurrentRawInsert(ours.databaseUrl, c, seconds, log);
+        const share = typeof served === 'string' ? 'log-batch not measured' : `log-batch from ${c} clients at ${((served.value / raw.value) * 100).toFixed(0)} % of this rate`;
+        rows.push(referenceRow(`reference: raw INSERT of 1,000 metric rows from ${c} connections`, raw, share));
+      }
     }
   } finally {
     for (const c of clients) await c.close();

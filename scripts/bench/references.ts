@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { mintToken } from '../../src/lib/tokens';
 import { cannon, startHelperServer } from './children';
+import { BenchClient } from './client';
 import { fmt, summarize, timeEach } from './stats';
 import type { Figure } from './table';
 import { type Log, type Target, ms, settle } from './workloads';
@@ -54,16 +55,26 @@ export async function searchRuns100k(t: Target, databaseUrl: string, count: numb
  * The physical reference for the concurrent GET row: the same stack (Express, jsonwebtoken, pg) in
  * a process of its own that only verifies the token, and then also runs one trivial query.
  */
-export async function getCeilingReference(databaseUrl: string, seconds: number, log: Log): Promise<{ query: Figure; authRate: number }> {
-  log(`reference: plain Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s`);
+export async function getCeilingReference(databaseUrl: string, seconds: number, n: number, log: Log): Promise<{ query: Figure; authRate: number; sequential: Figure }> {
+  log(`reference: plain Express + token check (+ one trivial query), 50 connections, 2 × ${seconds} s, then ${n} one at a time`);
   const secret = randomBytes(32).toString('hex');
   const { child, port } = await startHelperServer('ceiling-server.ts', [], { BENCH_DATABASE_URL: databaseUrl, BENCH_SECRET: secret });
+  const token = mintToken({ secret, subject: 'bench', ttl: '1h' });
+  const api = new BenchClient(`http://127.0.0.1:${port}`, token);
   try {
-    const headers = { Authorization: `Bearer ${mintToken({ secret, subject: 'bench', ttl: '1h' })}` };
+    const headers = { Authorization: `Bearer ${token}` };
     const auth = await cannon({ url: `http://127.0.0.1:${port}/auth`, connections: 50, duration: seconds, headers });
     const query = await cannon({ url: `http://127.0.0.1:${port}/query`, connections: 50, duration: seconds, headers });
-    return { query: { value: query.rate, unit: 'req/s', detail: `${fmt(query.p50)} / ${fmt(query.p97_5)} (p97.5) / ${fmt(query.p99)} ms`, errors: query.errors }, authRate: auth.rate };
+    // One at a time through the benchmark's own client, as the sequential rows send theirs: the
+    // least a request with a token and a query costs here, client and server on the same cores.
+    const one = summarize((await timeEach(n, () => api.call('GET', '/query').then(() => undefined))).samples);
+    return {
+      query: { value: query.rate, unit: 'req/s', detail: `${fmt(query.p50)} / ${fmt(query.p97_5)} (p97.5) / ${fmt(query.p99)} ms`, errors: query.errors },
+      authRate: auth.rate,
+      sequential: { value: one.p50, unit: 'ms', digits: 2, detail: ms(one) },
+    };
   } finally {
+    await api.close();
     child.kill('SIGTERM');
   }
 }
@@ -156,5 +167,38 @@ export async function rawInsertReference(databaseUrl: string, n: number, log: Lo
     return { value: s.p50, unit: 'ms', detail: `${ms(s)}; ${fmt(1000 / (s.p50 / 1000), 0)} rows/s; fastest of ${all}` };
   } finally {
     await db.end();
+  }
+}
+
+/**
+ * The physical reference for the concurrent log-batch rows: `connections` connections, each writing
+ * batches of 1,000 metric rows raw (the unnest way of RAW_INGESTS, prepared once per connection)
+ * one after the other for `seconds`. Batches per second, comparable with those rows' req/s.
+ */
+export async function concurrentRawInsert(databaseUrl: string, connections: number, seconds: number, log: Log): Promise<Figure> {
+  log(`raw ingest of 1,000 metric rows from ${connections} connections, ${seconds} s`);
+  const clients = Array.from({ length: connections }, () => new Client({ connectionString: databaseUrl }));
+  try {
+    for (const c of clients) await c.connect();
+    const { rows } = await clients[0]!.query<{ id: string }>('SELECT id FROM runs LIMIT 1');
+    const runId = rows[0]!.id;
+    const keys = Array.from({ length: 1000 }, (_, j) => `rawc${j % 10}`);
+    let batches = 0;
+    let seq = 0;
+    const loop = async (db: Client, until: number, counted: boolean) => {
+      while (performance.now() < until) {
+        const i = seq++;
+        const rows = { keys, values: keys.map(() => Math.random()), steps: keys.map((_, j) => i * 100 + Math.floor(j / 10)) };
+        await RAW_INGESTS[0]!.write(db, runId, 1_800_000_000_000 + i, rows);
+        if (counted) batches++;
+      }
+    };
+    await Promise.all(clients.map((c) => loop(c, performance.now() + 1000, false))); // untimed: prepare and warm
+    const start = performance.now();
+    await Promise.all(clients.map((c) => loop(c, start + seconds * 1000, true)));
+    const rate = batches / ((performance.now() - start) / 1000);
+    return { value: rate, unit: 'req/s', detail: `${fmt(rate * 1000, 0)} rows/s in batches of 1,000` };
+  } finally {
+    for (const c of clients) await c.end().catch(() => undefined);
   }
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Latency percentiles and simple timing for the benchmark rows. */
 export interface Summary {
   p50: number;
@@ -37,3 +39,28 @@ export async function timeEach<T = undefined>(
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** The machine's busy and total CPU time so far, from /proc/stat (jiffies of all cores). */
+function cpuTimes(): { busy: number; total: number } {
+  const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const n = fields.map(Number);
+  const total = n.reduce((a, b) => a + b, 0);
+  return { busy: total - (n[3] ?? 0) - (n[4] ?? 0), total }; // idle and iowait are not busy
+}
+
+/**
+ * Waits until the machine is quiet: under 15 % of its CPU busy over a quarter of a second, for at
+ * most `maxMs`. A server that queues requests (MLflow's gunicorn workers) goes on answering a load
+ * after its clients left; the next row, on either server, must not be measured beside that.
+ */
+export async function waitForQuiet(log: (m: string) => void, maxMs = 60_000): Promise<void> {
+  const start = performance.now();
+  for (;;) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 250));
+    const b = cpuTimes();
+    const busy = (b.busy - a.busy) / Math.max(1, b.total - a.total);
+    if (busy < 0.15) return;
+    if (performance.now() - start > maxMs) return log(`the machine is still ${(busy * 100).toFixed(0)} % busy after ${maxMs / 1000} s; measuring anyway`);
+  }
+}

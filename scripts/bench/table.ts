@@ -47,6 +47,8 @@ export function comparedRow(
 ): Row {
   if (typeof ours === 'string')
     return { workload, ours: 'skipped', reference: typeof reference === 'string' ? reference : show(reference), ratio: '', target: target.text, met: null, detail: ours };
+  // A reference that completed no request in the run has no rate to divide by: no ratio, not judged.
+  if (typeof reference !== 'string' && reference.value === 0) reference = `none completed (${withErrors(reference)})`;
   const ratio = typeof reference === 'string' ? undefined : speedup(ours, reference);
   const met = target.met(ours, ratio);
   return {

@@ -82,7 +82,7 @@ export async function runLifecycle(t: Target, n: number, log: Log): Promise<Figu
 export const cannonFigure = (r: CannonFigures, note = ''): Figure => ({
   value: r.rate,
   unit: 'req/s',
-  detail: `${fmt(r.p50)} / ${fmt(r.p97_5)} (p97.5) / ${fmt(r.p99)} ms${note}`,
+  detail: `${fmt(r.p50)} / ${fmt(r.p97_5)} (p97.5) / ${fmt(r.p99)} ms${note}${r.timeouts ? `; ${r.timeouts} timed out` : ''}`,
   errors: r.errors,
 });
 
