@@ -15,7 +15,7 @@ import { defaultChartPath, parseCount, runScale } from './scale';
 import { runScaleOut } from './scale-out';
 import { type BenchServer, peakRssMb, startScratchServer } from './server';
 import { waitForQuiet } from './stats';
-import { type Figure, type Row, comparedRow, printTable, referenceRow } from './table';
+import { type Figure, type Row, comparedRow, floorRow, printTable, referenceRow } from './table';
 import * as w from './workloads';
 
 const NOT_MEASURED = 'not measured';
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const started = Date.now();
   let server: BenchServer | undefined;
+  let plumbing: Awaited<ReturnType<typeof ref.startPlumbing>> | undefined;
   const clients: BenchClient[] = [];
   const client = (url: string, token: string) => {
     const c = new BenchClient(url, token);
@@ -119,23 +120,31 @@ async function main(): Promise<void> {
         return `not measured: failed (${(err instanceof Error ? err.message : String(err)).slice(0, 60)})`;
       }
     };
-    const both = async (workload: string, fn: (t: w.Target) => Promise<Figure | string>) => {
+    // The tracking rows' floor: the same workload through plain Express + token check + raw SQL.
+    plumbing = ours.databaseUrl ? await ref.startPlumbing(ours.databaseUrl, ours.experimentId) : undefined;
+    const both = async (workload: string, fn: (t: w.Target) => Promise<Figure | string>, onPlumbing = false) => {
       await waitForQuiet(log);
       const o = await fn(ours);
-      rows.push(comparedRow(workload, o, await onReference(fn)));
+      const r = await onReference(fn);
+      rows.push(comparedRow(workload, o, r));
+      if (onPlumbing && plumbing) {
+        await waitForQuiet(log);
+        const floor = await fn(plumbing.target);
+        if (typeof floor !== 'string') rows.push(floorRow('  the same through plain Express + token check + raw SQL', floor, o, r, 'scripts/bench/ceiling-server.ts'));
+      }
       return o;
     };
     const seconds = quick ? 3 : 10;
     const scale = (full: number, min: number) => Math.max(min, Math.round(full * (quick ? 0.1 : 1)));
 
-    await both('one log-batch of 1,000 metrics, p50', (t) => w.logBatch1000(t, scale(200, 10), log));
-    const logBatchRow = rows[rows.length - 1]!;
+    const logBatchRow = rows.length;
+    await both('one log-batch of 1,000 metrics, p50', (t) => w.logBatch1000(t, scale(200, 10), log), true);
     // Measured right after log-batch, on the same database and the same (changing) load; shown with the references.
     const rawInsert = ours.databaseUrl ? await ref.rawInsertReference(ours.databaseUrl, scale(50, 5), log) : undefined;
-    await both('create run + log-batch (2 params, 2 metrics, 1 tag) + end, sequential', (t) => w.runLifecycle(t, scale(500, 20), log));
-    await both('single log-metric from 8 concurrent clients', (t) => w.concurrentLogMetric(t, seconds, log));
+    await both('create run + log-batch (2 params, 2 metrics, 1 tag) + end, sequential', (t) => w.runLifecycle(t, scale(500, 20), log), true);
+    await both('single log-metric from 8 concurrent clients', (t) => w.concurrentLogMetric(t, seconds, log), true);
     const concurrentLogBatches = new Map<number, Figure | string>();
-    for (const c of [8, 32]) concurrentLogBatches.set(c, await both(`log-batch of 1,000 metrics from ${c} concurrent clients`, (t) => w.concurrentLogBatch(t, c, seconds, log)));
+    for (const c of [8, 32]) concurrentLogBatches.set(c, await both(`log-batch of 1,000 metrics from ${c} concurrent clients`, (t) => w.concurrentLogBatch(t, c, seconds, log), true));
     await both('get-history of 2,000 points, p50', (t) => w.getHistory2000(t, scale(100, 10), log));
     await both('search-runs, metric filter + order_by, 25 of 200 runs, p50', (t) => w.searchRuns200(t, scale(200, 20), log));
     for (const c of [8, 32]) await both(`search-runs, 25 of 200 runs, from ${c} concurrent clients`, (t) => w.concurrentSearch(t, c, seconds, log));
@@ -198,7 +207,7 @@ async function main(): Promise<void> {
         referenceRow('reference: the same request one at a time, p50', ceiling.sequential, 'the least one request of a sequential row costs here'),
       );
       const insert = rawInsert!;
-      const lb = /^([\d.]+) ms$/.exec(logBatchRow.ours)?.[1];
+      const lb = /^([\d.]+) ms$/.exec(rows[logBatchRow]!.ours)?.[1];
       rows.push(
         referenceRow(
           'reference: raw INSERT of the same 1,000 metric rows into PostgreSQL',
@@ -208,12 +217,13 @@ async function main(): Promise<void> {
       );
       for (const [c, served] of concurrentLogBatches) {
         await waitForQuiet(log);
-        const raw = await ref.concurrentRawInsert(ours.databaseUrl, c, seconds, log);
+        const raw = await ref.concurrentRawInsert(ours.databaseUrl, c, seconds, insert.fastest, log);
         const share = typeof served === 'string' ? 'log-batch not measured' : `log-batch from ${c} clients at ${((served.value / raw.value) * 100).toFixed(0)} % of this rate`;
         rows.push(referenceRow(`reference: raw INSERT of 1,000 metric rows from ${c} connections`, raw, share));
       }
     }
   } finally {
+    await plumbing?.stop();
     for (const c of clients) await c.close();
     const comparePid = values['compare-pid'] ? Number(values['compare-pid']) : undefined;
     printTable(rows, {

@@ -1,7 +1,10 @@
 // Rows that only run on our own server: they seed our schema straight into PostgreSQL, or they are
 // the physical references of this machine (no registry code at all).
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { mintToken } from '../../src/lib/tokens';
 import { cannon, startHelperServer } from './children';
 import { BenchClient } from './client';
@@ -79,6 +82,25 @@ export async function getCeilingReference(databaseUrl: string, seconds: number, 
   }
 }
 
+/**
+ * The plumbing of the tracking rows as a target of its own (ceiling-server.ts): plain Express +
+ * token check + express.json + one raw statement per request, on our schema and database (runs go
+ * into `experimentId`), for the workloads of workloads.ts to run against as they run against ours.
+ * What a server on this stack pays for each row before it validates or checks anything.
+ */
+export async function startPlumbing(databaseUrl: string, experimentId: string): Promise<{ target: Target; stop: () => Promise<void> }> {
+  const secret = randomBytes(32).toString('hex');
+  const { child, port } = await startHelperServer('ceiling-server.ts', [], { BENCH_DATABASE_URL: databaseUrl, BENCH_SECRET: secret });
+  const api = new BenchClient(`http://127.0.0.1:${port}`, mintToken({ secret, subject: 'bench', ttl: '2h' }));
+  return {
+    target: { api, experimentId, runId: '' },
+    async stop() {
+      await api.close();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
 /** One way of writing the 1,000 rows of one batch, on a connection of its own. */
 interface RawIngest {
   name: string;
@@ -97,10 +119,7 @@ const MULTI_VALUES_TEXT = `INSERT INTO metrics (run_id, key, value, timestamp, s
   (_, j) => `($1, $${3 * j + 3}, $${3 * j + 4}, $2, $${3 * j + 5}, false)`,
 ).join(', ')}`;
 
-/**
- * The ways of raw ingest measured against each other. COPY FROM STDIN is not among them: pg's Client
- * has no COPY API of its own (that is the pg-copy-streams package, not a dependency here).
- */
+/** The ways of raw ingest measured against each other, the fastest taken as the reference. */
 const RAW_INGESTS: RawIngest[] = [
   {
     name: 'INSERT ... SELECT FROM unnest (3 arrays)',
@@ -128,6 +147,15 @@ const RAW_INGESTS: RawIngest[] = [
     write: (db, runId, timestamp, { keys, values, steps }) =>
       db.query({ name: 'bench-raw-values', text: MULTI_VALUES_TEXT, values: [runId, timestamp, ...keys.flatMap((k, j) => [k, values[j], steps[j]])] }),
   },
+  {
+    // PostgreSQL's bulk path: one COPY of 1,000 text lines (the keys here need no escaping).
+    name: 'COPY FROM STDIN (text, 1,000 lines)',
+    write: (db, runId, timestamp, { keys, values, steps }) =>
+      pipeline(
+        Readable.from([keys.map((k, j) => `${runId}\t${k}\t${values[j]}\t${timestamp}\t${steps[j]}\tf\n`).join('')]),
+        db.query(copyFrom('COPY metrics (run_id, key, value, timestamp, step, is_nan) FROM STDIN')),
+      ),
+  },
 ];
 
 /**
@@ -136,7 +164,7 @@ const RAW_INGESTS: RawIngest[] = [
  * batch), and the fastest by p50 taken as the reference. Metric rows only: no run check, no
  * latest_metrics upsert, no HTTP or JSON, which log-batch does on top.
  */
-export async function rawInsertReference(databaseUrl: string, n: number, log: Log): Promise<Figure> {
+export async function rawInsertReference(databaseUrl: string, n: number, log: Log): Promise<Figure & { fastest: number }> {
   log(`raw ingest of 1,000 metric rows × ${n} for each of: ${RAW_INGESTS.map((r) => r.name).join('; ')}`);
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
@@ -164,7 +192,7 @@ export async function rawInsertReference(databaseUrl: string, n: number, log: Lo
     const best = summaries.reduce((b, s, v) => (s.p50 < summaries[b]!.p50 ? v : b), 0);
     const s = summaries[best]!;
     const all = RAW_INGESTS.map((r, v) => `${r.name} ${fmt(summaries[v]!.p50, 2)} ms`).join(', ');
-    return { value: s.p50, unit: 'ms', detail: `${ms(s)}; ${fmt(1000 / (s.p50 / 1000), 0)} rows/s; fastest of ${all}` };
+    return { value: s.p50, unit: 'ms', detail: `${ms(s)}; ${fmt(1000 / (s.p50 / 1000), 0)} rows/s; fastest of ${all}`, fastest: best };
   } finally {
     await db.end();
   }
@@ -172,11 +200,12 @@ export async function rawInsertReference(databaseUrl: string, n: number, log: Lo
 
 /**
  * The physical reference for the concurrent log-batch rows: `connections` connections, each writing
- * batches of 1,000 metric rows raw (the unnest way of RAW_INGESTS, prepared once per connection)
- * one after the other for `seconds`. Batches per second, comparable with those rows' req/s.
+ * batches of 1,000 metric rows raw (way `way` of RAW_INGESTS: the fastest one at a time) one after
+ * the other for `seconds`. Batches per second, comparable with those rows' req/s.
  */
-export async function concurrentRawInsert(databaseUrl: string, connections: number, seconds: number, log: Log): Promise<Figure> {
-  log(`raw ingest of 1,000 metric rows from ${connections} connections, ${seconds} s`);
+export async function concurrentRawInsert(databaseUrl: string, connections: number, seconds: number, way: number, log: Log): Promise<Figure> {
+  const ingest = RAW_INGESTS[way]!;
+  log(`raw ingest of 1,000 metric rows from ${connections} connections by ${ingest.name}, ${seconds} s`);
   const clients = Array.from({ length: connections }, () => new Client({ connectionString: databaseUrl }));
   try {
     for (const c of clients) await c.connect();
@@ -189,7 +218,7 @@ export async function concurrentRawInsert(databaseUrl: string, connections: numb
       while (performance.now() < until) {
         const i = seq++;
         const rows = { keys, values: keys.map(() => Math.random()), steps: keys.map((_, j) => i * 100 + Math.floor(j / 10)) };
-        await RAW_INGESTS[0]!.write(db, runId, 1_800_000_000_000 + i, rows);
+        await ingest.write(db, runId, 1_800_000_000_000 + i, rows);
         if (counted) batches++;
       }
     };
@@ -197,7 +226,7 @@ export async function concurrentRawInsert(databaseUrl: string, connections: numb
     const start = performance.now();
     await Promise.all(clients.map((c) => loop(c, start + seconds * 1000, true)));
     const rate = batches / ((performance.now() - start) / 1000);
-    return { value: rate, unit: 'req/s', detail: `${fmt(rate * 1000, 0)} rows/s in batches of 1,000` };
+    return { value: rate, unit: 'req/s', detail: `${fmt(rate * 1000, 0)} rows/s in batches of 1,000 by ${ingest.name}` };
   } finally {
     for (const c of clients) await c.end().catch(() => undefined);
   }

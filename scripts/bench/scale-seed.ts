@@ -1,9 +1,9 @@
 // Seeding for `npm run bench -- --scale` (scripts/bench/scale.ts): runs with their params, tags and
 // metrics, the history of one big metric and registered models, written straight into our schema by
 // INSERT ... SELECT FROM generate_series, each statement's rows in primary key order (the btrees
-// then take them in runs of neighbouring pages rather than one random page per row). node_modules has no COPY client (node-postgres answers
-// COPY FROM STDIN with CopyFail unless pg-copy-streams drives it, and that is not a dependency), and
-// generate_series builds the rows inside PostgreSQL, so no row crosses the socket at all.
+// then take them in runs of neighbouring pages rather than one random page per row). Not COPY FROM
+// STDIN (pg-copy-streams, which the raw-ingest reference uses): COPY would send every row over the
+// socket, while generate_series builds the rows inside PostgreSQL, so no row crosses it at all.
 import { Client } from 'pg';
 import type { Log } from './workloads';
 

@@ -67,6 +67,26 @@ export function referenceRow(workload: string, f: Figure, note: string): Row {
   return { workload, ours: show(f), reference: '', ratio: '', target: '', met: undefined, detail: `${withErrors(f)}; ${note}` };
 }
 
+/**
+ * The floor of a row: the same workload on a server that does only its plumbing (token check, body
+ * parse, one raw statement). Says how much of it ours reaches and, with a reference figure, whether
+ * 10× the reference is within that floor at all: when the plumbing alone cannot reach it, no server
+ * on this stack and machine can.
+ */
+export function floorRow(workload: string, floor: Figure, ours: Figure | string, reference: Figure | string, note: string): Row {
+  const parts: string[] = [];
+  if (typeof ours !== 'string') parts.push(`ours at ${fmt((speedup(ours, floor) || 0) * 100, 0)} % of this`);
+  if (typeof reference !== 'string' && reference.value > 0 && floor.value > 0) {
+    const latency = floor.unit === 'ms';
+    const needed = latency ? reference.value / 10 : reference.value * 10;
+    const within = latency ? floor.value <= needed : floor.value >= needed;
+    const shown = show({ ...floor, value: needed });
+    parts.push(`10× the reference needs ${latency ? '≤' : '≥'} ${shown}: ${within ? 'within this floor' : 'beyond this floor, out of reach on this machine'}`);
+  }
+  parts.push(note);
+  return referenceRow(workload, floor, parts.join('; '));
+}
+
 export interface TableMeta {
   url: string;
   compareUrl?: string;

@@ -117,6 +117,31 @@ describe('concurrent param logging on one run', () => {
   });
 });
 
+describe('concurrent metric and tag logging on one run', () => {
+  it('batches of the same 100 metric keys and tags, half of them in reverse order, all succeed (no deadlock) and the latest values are the greatest', async () => {
+    const runId = await newRun();
+    for (let round = 0; round < ROUNDS; round++) {
+      const keys = Array.from({ length: 100 }, (_, i) => `k${round}_${String(i).padStart(2, '0')}`);
+      // Request r logs step r of every key: the latest of each key is the last request's point.
+      const body = (r: number) => {
+        const ordered = r % 2 === 0 ? keys : [...keys].reverse();
+        return {
+          run_id: runId,
+          metrics: ordered.map((key) => ({ key, value: r, timestamp: 1_700_000_000_000, step: r })),
+          tags: ordered.map((key) => ({ key, value: String(r) })),
+        };
+      };
+      const answers: Answer[] = await Promise.all(Array.from({ length: N }, (_, r) => t.as().post(`${M}/runs/log-batch`, body(r))));
+      expect(answers.map((a) => [a.status, a.body.error_code])).toEqual(answers.map(() => [200, undefined]));
+      const latest = await t.container.prisma.latestMetric.findMany({ where: { runId, key: { startsWith: `k${round}_` } }, orderBy: { key: 'asc' } });
+      expect(latest.map((m) => [m.key, Number(m.step), m.value])).toEqual(keys.map((key) => [key, N - 1, N - 1]));
+      expect(await t.container.prisma.metric.count({ where: { runId, key: { startsWith: `k${round}_` } } })).toBe(100 * N);
+      const tags = await t.container.prisma.runTag.findMany({ where: { runId, key: { startsWith: `k${round}_` } } });
+      expect(tags).toHaveLength(100);
+    }
+  });
+});
+
 /**
  * The same races made certain: a transaction of the test inserts a param and holds it
  * uncommitted until the requests' statements wait on it, then commits.
