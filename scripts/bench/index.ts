@@ -13,7 +13,7 @@ import * as reg from './registry';
 import * as ref from './references';
 import { defaultChartPath, parseCount, runScale } from './scale';
 import { runScaleOut } from './scale-out';
-import { type BenchServer, peakRssMb, startScratchServer } from './server';
+import { type BenchServer, defaultNodeFlags, peakRssMb, startScratchServer } from './server';
 import { waitForQuiet } from './stats';
 import { type Figure, type Row, comparedRow, floorRow, printTable, referenceRow } from './table';
 import * as w from './workloads';
@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   const { values } = withUsage(USAGE, () =>
     parseCommandLine(process.argv.slice(2), {
       quick: { type: 'boolean', default: false },
-      'node-flags': { type: 'string', default: '' },
+      // The service's node options; by default those of `npm run start:prod` (defaultNodeFlags).
+      'node-flags': { type: 'string' },
       url: { type: 'string' },
       token: { type: 'string' },
       'database-url': { type: 'string' },
@@ -54,10 +55,11 @@ async function main(): Promise<void> {
     }),
   );
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+  const nodeFlags = values['node-flags'] === undefined ? defaultNodeFlags() : values['node-flags'].split(' ').filter(Boolean);
   if (values.scale) {
     const options = withUsage(USAGE, () => ({
       adminUrl: values['admin-url'],
-      nodeFlags: values['node-flags'].split(' ').filter(Boolean),
+      nodeFlags,
       sizes: values['scale-sizes'].split(',').map(parseCount),
       metricPoints: parseCount(values['metric-points']),
       models: parseCount(values.models),
@@ -69,13 +71,9 @@ async function main(): Promise<void> {
   }
   if (values['scale-out']) {
     const q = values.quick;
-    return runScaleOut(
-      { adminUrl: values['admin-url'], nodeFlags: values['node-flags'].split(' ').filter(Boolean), seconds: q ? 3 : 10, rounds: q ? 1 : 3, writes: q ? 20 : 50, models: q ? 10 : 50 },
-      log,
-    );
+    return runScaleOut({ adminUrl: values['admin-url'], nodeFlags, seconds: q ? 3 : 10, rounds: q ? 1 : 3, writes: q ? 20 : 50, models: q ? 10 : 50 }, log);
   }
   const quick = values.quick;
-  const nodeFlags = values['node-flags'].split(' ').filter(Boolean);
   const servers: BenchServer[] = [];
   const scratch = async (env?: Record<string, string>) => {
     const s = await startScratchServer(values['admin-url'], log, { nodeFlags, env });
@@ -234,7 +232,7 @@ async function main(): Promise<void> {
       peakRssMb: server ? peakRssMb(server.pid) : undefined,
       referencePeakRssMb: comparePid ? peakRssMb(comparePid) : undefined,
       referenceRss: values['compare-url'] ? 'n/a (pass --compare-pid <pid> of a local reference server)' : 'n/a (no reference server)',
-      nodeFlags: server ? values['node-flags'] : undefined,
+      nodeFlags: server ? nodeFlags.join(' ') : undefined,
     });
     for (const s of servers) await s.stop();
   }

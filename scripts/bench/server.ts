@@ -19,12 +19,22 @@ export interface BenchServer {
 
 const root = path.resolve(__dirname, '../..');
 
+/**
+ * The options the service's node starts with by default: those of `npm run start:prod` (and the
+ * Dockerfile's CMD), read from package.json, so the bench measures the service as it ships.
+ */
+export function defaultNodeFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = (pkg.scripts['start:prod'] ?? '').split(/\s+/);
+  return words.slice(1, words.indexOf('dist/main.js'));
+}
+
 export interface ScratchOptions {
   /** A command the service runs under (valgrind for scripts/bench/instructions.ts). */
   wrapper?: string[];
   /** How long to wait for /health, in seconds. */
   startupSeconds?: number;
-  /** Options for the service's node (V8 heap settings, say). */
+  /** Options for the service's node (V8 heap settings, say); defaultNodeFlags() when not given. */
   nodeFlags?: string[];
   /** Extra environment for the service (REGISTERED_MODEL_CACHE_SIZE=0, say). */
   env?: Record<string, string>;
@@ -39,7 +49,7 @@ export interface ScratchOptions {
 
 /** Starts the service on a scratch database of the local PostgreSQL and local artifact storage. */
 export async function startScratchServer(adminUrl: string, log: (m: string) => void, options: ScratchOptions = {}): Promise<BenchServer> {
-  const { wrapper = [], startupSeconds = 30, nodeFlags = [], env = {}, serviceDir = root, sharing } = options;
+  const { wrapper = [], startupSeconds = 30, nodeFlags = defaultNodeFlags(), env = {}, serviceDir = root, sharing } = options;
   const db = sharing ? new URL(sharing.databaseUrl).pathname.slice(1) : `registry_bench_${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   if (!sharing) {
     const admin = new Client({ connectionString: adminUrl });
