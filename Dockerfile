@@ -65,4 +65,4 @@ EXPOSE 5000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=5 CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||5000)+'/ready').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 # node is PID 1 and handles SIGTERM itself: requests in flight get SHUTDOWN_GRACE_MS (30 s) to finish,
 # so stop the container with more than that (docker stop -t 45; docker-compose.yml sets stop_grace_period).
-CMD ["node", "--initial-heap-size=64", "dist/main.js"]
+CMD ["node", "dist/main.js"]
