@@ -90,6 +90,8 @@ export class SqlExecutor {
       return (await client.query<T & pg.QueryResultRow>(query)).rows;
     } catch (err) {
       failed ??= err instanceof Error ? err : new Error(String(err));
+      // Cancelled for a client that left: nobody reads the answer, and it is no failure of ours.
+      if (signal.aborted) throw new RegistryError('CANCELLED', 'The client went away; its query was cancelled.', { cause: err });
       throw err;
     } finally {
       signal.removeEventListener('abort', cancel);

@@ -1,28 +1,10 @@
-import { Writable } from 'node:stream';
 import { loadConfig, ConfigError } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { logSink } from '../helpers/log-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const API = '/api/2.0/mlflow';
 const LISTED = 'https://ui.example.com';
 const SEARCH = `${API}/registered-models/search`;
-
-/** Collects the JSON lines a logger writes. */
-function logSink() {
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString('utf8').split('\n')) {
-        if (l.trim() === '') continue;
-        raw.push(l);
-        lines.push(JSON.parse(l) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { lines, raw, logger: createLogger('info', stream) };
-}
 
 const flush = () => new Promise((r) => setTimeout(r, 50));
 
