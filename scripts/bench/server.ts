@@ -26,7 +26,8 @@ const root = path.resolve(__dirname, '../..');
 export function defaultNodeFlags(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   const words = (pkg.scripts['start:prod'] ?? '').split(/\s+/);
-  return words.slice(1, words.indexOf('dist/main.js'));
+  const main = words.indexOf('dist/main.js');
+  return words[0] === 'node' && main > 0 ? words.slice(1, main) : [];
 }
 
 export interface ScratchOptions {
