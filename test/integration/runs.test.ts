@@ -113,7 +113,7 @@ describe('runs', () => {
     const run = (await a.get(`${M}/runs/get`, { run_id: id })).body.run;
     const byKey = Object.fromEntries(run.data.metrics.map((m: { key: string; value: unknown }) => [m.key, m.value]));
     expect(byKey).toEqual({ nan: 'NaN', inf: 1.7976931348623157e308, ninf: -1.7976931348623157e308, exact: 0.30000000000000004, ...extremes });
-    // get-history's points are rendered as JSON by PostgreSQL: the same doubles come out.
+    // get-history gives back the same doubles as runs/get.
     for (const [key, value] of Object.entries(byKey)) {
       const points = (await a.get(`${M}/metrics/get-history`, { run_id: id, metric_key: key }).expect(200)).body.metrics;
       expect(points).toEqual([{ key, value, timestamp: 1, step: 0 }]);

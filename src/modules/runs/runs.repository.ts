@@ -146,13 +146,14 @@ function logBatchStatement(runId: string, batch: BatchRows, skipDuplicates: bool
     ctes.push(Prisma.sql`go AS (SELECT 1 FROM run WHERE lifecycle_stage = 'active')`);
   }
   // The writes, upserts first, each in key order like p_ins: two batches of the same keys in
-  // different orders then lock their rows in the same order and cannot deadlock. PostgreSQL runs the data-modifying WITH items that the final SELECT
-  // does not read after it, the last-listed first (PostgreSQL 15's executor; the manual leaves the
-  // order open, and nothing here depends on it for correctness). Listed this way the 1,000-row
-  // history insert runs before the upserts take the row locks of latest_metrics and run_tags, which
-  // they then hold only until the commit: concurrent batches into one run wait on each other for
-  // that short moment instead of for the whole insert (8 clients on one run: 81-84 batches/s with
-  // the upserts run first, 125-128 with them last).
+  // different orders then lock their rows in the same order and cannot deadlock. PostgreSQL runs
+  // the data-modifying WITH items that the final SELECT does not read after it, the last-listed
+  // first (PostgreSQL 15's executor; the manual leaves the order open, and nothing here depends on
+  // it for correctness). Listed this way the 1,000-row history insert runs before the upserts take
+  // the row locks of latest_metrics and run_tags, which they then hold only until the commit:
+  // concurrent batches into one run wait on each other for that short moment instead of for the
+  // whole insert (8 clients on one run: 81-84 batches/s with the upserts run first, 125-128 with
+  // them last).
   if (tags.length > 0) {
     ctes.push(Prisma.sql`t_ins AS (
       INSERT INTO run_tags (run_id, key, value)
