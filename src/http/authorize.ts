@@ -19,7 +19,7 @@ export function createAuthorizer(permissions: PermissionsService): Authorizer {
     }
     const type = found.type ?? (access.type === 'owner' ? undefined : access.type);
     if (type === undefined) throw new Error(`Route ${row.key}: its finder named no resource type`);
-    return { ...found, level: await permissions.require(p, type, found.id, access.level, found.what) };
+    return { ...found, level: await permissions.require(p, type, found.id, access.level, found.what, found.grants) };
   };
   return async (row, input, p) => {
     const access = row.access;

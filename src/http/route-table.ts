@@ -52,6 +52,11 @@ export interface Found {
   denial?: string;
   /** What the finder read to find it, handed to the handler with `granted` so it is not read twice. */
   loaded?: unknown;
+  /**
+   * The levels of the caller's grants on it, when the finder read them in the resource's own
+   * statement (PermissionsService.grantsColumn): the step then runs no query of its own.
+   */
+  grants?: readonly Level[];
 }
 
 /**

@@ -38,6 +38,16 @@ export class PermissionsRepository {
   }
 
   /**
+   * grantsFor's levels as a column of another read: a scalar subquery over the resource whose id is
+   * `id` (an SQL expression of that read's row), so a finder reads the resource and the caller's
+   * grants on it in one statement. Its value is a text[] of levels (empty without a grant).
+   */
+  grantLevelsColumn(p: Principal, resourceType: ResourceType, id: Prisma.Sql): Prisma.Sql {
+    return Prisma.sql`(SELECT COALESCE(array_agg(level), '{}'::text[]) FROM permission_grants
+      WHERE resource_type = ${resourceType} AND resource_id = (${id})::text AND ${callerIs(p)})`;
+  }
+
+  /**
    * Every grant that applies to this caller for one resource type (small: one user's grants), in no
    * order. Through `sql`: every search of a caller who is not an admin starts here.
    */

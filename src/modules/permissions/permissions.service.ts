@@ -1,3 +1,4 @@
+import type { Prisma } from '@prisma/client';
 import type { Config } from '../../config';
 import { RegistryError } from '../../errors';
 import type { Principal } from '../../http/principal';
@@ -27,16 +28,29 @@ export class PermissionsService {
     return forResourceType(this.config.defaultPermission, type);
   }
 
-  /** The caller's effective level: admin → MANAGE; else the highest grant; else the default. */
-  async levelFor(p: Principal, type: ResourceType, resourceId: string): Promise<Level> {
+  /**
+   * The caller's effective level: admin → MANAGE; else the highest grant; else the default.
+   * `read`: the levels of the caller's grants on the resource when they were read already (with
+   * the resource, through grantsColumn); read here otherwise.
+   */
+  async levelFor(p: Principal, type: ResourceType, resourceId: string, read?: readonly Level[]): Promise<Level> {
     if (p.isAdmin) return 'MANAGE';
-    const grants = await this.repo.grantsFor(p, type, resourceId);
-    return highest(grants.map((g) => g.level)) ?? this.defaultFor(type);
+    const levels = read ?? (await this.repo.grantsFor(p, type, resourceId)).map((g) => g.level);
+    return highest(levels) ?? this.defaultFor(type);
   }
 
-  /** Throws PERMISSION_DENIED naming the missing level; returns the caller's level otherwise. */
-  async require(p: Principal, type: ResourceType, resourceId: string, need: Level, what: string): Promise<Level> {
-    const have = await this.levelFor(p, type, resourceId);
+  /**
+   * For a finder that reads one resource of `type`: a column of its statement (given the SQL of
+   * the row's id) holding the caller's grant levels on that row, to hand to levelFor or require as
+   * `read`, so the check needs no statement of its own. Undefined for an admin, who needs none.
+   */
+  grantsColumn(p: Principal, type: ResourceType): ((id: Prisma.Sql) => Prisma.Sql) | undefined {
+    return p.isAdmin ? undefined : (id) => this.repo.grantLevelsColumn(p, type, id);
+  }
+
+  /** Throws PERMISSION_DENIED naming the missing level; returns the caller's level otherwise (`read` as levelFor's). */
+  async require(p: Principal, type: ResourceType, resourceId: string, need: Level, what: string, read?: readonly Level[]): Promise<Level> {
+    const have = await this.levelFor(p, type, resourceId, read);
     if (!atLeast(have, need)) {
       await this.recordDenial(p, type, resourceId, need, have);
       throw this.denied(p, type, need, what);

@@ -101,10 +101,10 @@ export class ModelVersionsService {
   /** The route table's finder of the model of version (`name`, `version`): 404 if either is absent. */
   readonly modelOf: Finder<{ name: string; version: number }> = {
     via: 'the registered model of version (name, version)',
-    find: async (input) => {
-      const model = await this.access.find(input.name);
+    find: async (input, p) => {
+      const { model, grants } = await this.access.findWithGrants(p, input.name);
       if (!(await this.versions.findRow({ modelId: model.id, version: input.version }))) throw versionNotFound(input.name, input.version);
-      return this.access.found(model);
+      return this.access.found(model, grants);
     },
   };
 

@@ -51,6 +51,15 @@ export interface ModelDetails {
   latest: ModelVersionRecord[];
 }
 
+/**
+ * A column a caller adds to a read of one model (the caller's grants on it, from the permissions
+ * module), given the SQL of the model's id; the repository passes its value through as `extra`
+ * without knowing what it is.
+ */
+export type ExtraColumn = (id: Prisma.Sql) => Prisma.Sql;
+
+const withExtra = (extra: ExtraColumn | undefined, id: Prisma.Sql) => (extra ? Prisma.sql`, ${extra(id)} AS extra` : Prisma.empty);
+
 const ROW = { id: true, name: true, description: true, userId: true, creationTime: true, lastUpdatedTime: true } as const;
 /** RegisteredModelRow's columns, from registered_models (checked by test/integration/sql-columns.test.ts). */
 export const ROW_SQL = Prisma.sql`id, name, description, user_id AS "userId", creation_time AS "creationTime", last_updated_time AS "lastUpdatedTime"`;
@@ -89,8 +98,11 @@ export class RegisteredModelsRepository {
     return (await db.registeredModelTag.count({ where: { modelId, key: IS_PROMPT_TAG, value: { equals: 'true', mode: 'insensitive' } } })) > 0;
   }
 
-  async findByName(name: string): Promise<RegisteredModelRow | null> {
-    return (await this.sql.query<RegisteredModelRow>`SELECT ${ROW_SQL} FROM registered_models WHERE name = ${name}`)[0] ?? null;
+  /** With `extra`: that column too, computed for the model's row (its SQL given the row's id), as `extra`. */
+  async findByName<E = never>(name: string, extra?: ExtraColumn): Promise<(RegisteredModelRow & { extra?: E }) | null> {
+    const rows = await this.sql.query<RegisteredModelRow & { extra?: E }>`
+      SELECT ${ROW_SQL}${withExtra(extra, Prisma.raw('registered_models.id'))} FROM registered_models WHERE name = ${name}`;
+    return rows[0] ?? null;
   }
 
   /** Locks the model row for the rest of the transaction: registry writes of one model queue here. */
@@ -193,12 +205,13 @@ export class RegisteredModelsRepository {
   }
 
   /** The model and its details as everyone but a USE caller sees them, in one query. */
-  async findByNameWithDetails(name: string): Promise<{ row: RegisteredModelRow; details: ModelDetails } | null> {
-    const [r] = await this.sql.query<RegisteredModelRow & DetailsRow>`
-      SELECT ${ROW_SQL}, ${detailsSql(Prisma.raw('r.id'), FULL_VIEW)} FROM registered_models r WHERE r.name = ${name}`;
+  /** `extra` as findByName's. */
+  async findByNameWithDetails<E = never>(name: string, extra?: ExtraColumn): Promise<{ row: RegisteredModelRow; details: ModelDetails; extra?: E } | null> {
+    const [r] = await this.sql.query<RegisteredModelRow & DetailsRow & { extra?: E }>`
+      SELECT ${ROW_SQL}, ${detailsSql(Prisma.raw('r.id'), FULL_VIEW)}${withExtra(extra, Prisma.raw('r.id'))} FROM registered_models r WHERE r.name = ${name}`;
     if (!r) return null;
-    const { tags, aliases, latest, ...row } = r;
-    return { row, details: toDetails(row.id, { tags, aliases, latest }) };
+    const { tags, aliases, latest, extra: value, ...row } = r;
+    return { row, details: toDetails(row.id, { tags, aliases, latest }), ...(extra ? { extra: value } : {}) };
   }
 
   /** Read in `tx` when one is given. */

@@ -93,10 +93,18 @@ export class RegisteredModelsService {
    */
   readonly forGet: Finder<{ name: string }> = {
     via: 'name (through the registered-model cache)',
-    find: async (input) => {
-      const found = await this.cache.read(input.name, () => this.models.findByNameWithDetails(input.name));
+    find: async (input, p) => {
+      // A model read from the database brings the caller's grants on it along (one statement);
+      // the cache keeps the model only, so a cached model's check reads the grants afresh.
+      let grants: Level[] | undefined;
+      const found = await this.cache.read(input.name, async () => {
+        const read = await this.models.findByNameWithDetails<Level[]>(input.name, this.permissions.grantsColumn(p, 'registered_model'));
+        if (!read) return null;
+        grants = read.extra;
+        return { row: read.row, details: read.details };
+      });
       if (!found) throw modelNotFound(input.name);
-      return { ...this.access.found(found.row), loaded: found };
+      return { ...this.access.found(found.row, grants), loaded: found };
     },
   };
 

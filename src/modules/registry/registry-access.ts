@@ -39,9 +39,18 @@ export class RegistryAccess {
     private readonly protectedAliases: readonly string[],
   ) {}
 
-  /** The route table's finder of a model by name: 404 if absent, no permission check. */
+  /**
+   * The route table's finder of a model by name: 404 if absent, no permission check. The caller's
+   * grants on it are read in the same statement, for the step's check.
+   */
   byName<I>(nameOf: (input: I) => string, via = 'the registered model name'): Finder<I> {
-    return { via, find: async (input) => this.found(await this.find(nameOf(input))) };
+    return {
+      via,
+      find: async (input, p) => {
+        const { model, grants } = await this.findWithGrants(p, nameOf(input));
+        return this.found(model, grants);
+      },
+    };
   }
 
   /** 404 if the model is absent. */
@@ -51,9 +60,17 @@ export class RegistryAccess {
     return model;
   }
 
-  /** A model as the authorization step names it. */
-  found(model: { id: bigint; name: string }): Found {
-    return { type: 'registered_model', id: String(model.id), what: `'${model.name}'` };
+  /** find, and the levels of `p`'s grants on the model in the same statement (none read for an admin). */
+  async findWithGrants(p: Principal, name: string): Promise<{ model: RegisteredModelRow; grants?: Level[] }> {
+    const read = await this.models.findByName<Level[]>(name, this.permissions.grantsColumn(p, 'registered_model'));
+    if (!read) throw modelNotFound(name);
+    const { extra: grants, ...model } = read;
+    return { model, grants };
+  }
+
+  /** A model as the authorization step names it, with the caller's grant levels on it when they were read along. */
+  found(model: { id: bigint; name: string }, grants?: readonly Level[]): Found {
+    return { type: 'registered_model', id: String(model.id), what: `'${model.name}'`, ...(grants ? { grants } : {}) };
   }
 
   /**
@@ -61,8 +78,8 @@ export class RegistryAccess {
    * absent, 403 if the caller lacks `need`.
    */
   async require(p: Principal, name: string, need: Level): Promise<ModelAccess> {
-    const model = await this.find(name);
-    const level = await this.permissions.require(p, 'registered_model', String(model.id), need, `'${model.name}'`);
+    const { model, grants } = await this.findWithGrants(p, name);
+    const level = await this.permissions.require(p, 'registered_model', String(model.id), need, `'${model.name}'`, grants);
     return { model, level, view: this.viewFor({ id: model.id, level }) };
   }
 
