@@ -204,8 +204,7 @@ export class RegisteredModelsRepository {
     return new Map(rows.map((r) => [r.id, toDetails(r.id, r)]));
   }
 
-  /** The model and its details as everyone but a USE caller sees them, in one query. */
-  /** `extra` as findByName's. */
+  /** The model and its details as everyone but a USE caller sees them, in one query; `extra` as findByName's. */
   async findByNameWithDetails<E = never>(name: string, extra?: ExtraColumn): Promise<{ row: RegisteredModelRow; details: ModelDetails; extra?: E } | null> {
     const [r] = await this.sql.query<RegisteredModelRow & DetailsRow & { extra?: E }>`
       SELECT ${ROW_SQL}, ${detailsSql(Prisma.raw('r.id'), FULL_VIEW)}${withExtra(extra, Prisma.raw('r.id'))} FROM registered_models r WHERE r.name = ${name}`;
