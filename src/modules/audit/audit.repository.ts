@@ -28,8 +28,6 @@ export interface AuditEventRecord {
 /** A Prisma client or an interactive transaction: events are written in the caller's transaction. */
 export type Db = PrismaClient | Prisma.TransactionClient;
 
-const json = (v: unknown) => (v === undefined ? Prisma.DbNull : (v as Prisma.InputJsonValue));
-
 export class AuditRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -38,22 +36,29 @@ export class AuditRepository {
     return this.prisma;
   }
 
+  /**
+   * One raw statement for any number of events (every registry write records some): the events as
+   * one JSON document, read back by json_to_recordset. A missing before/after is SQL NULL.
+   */
   async insert(events: AuditEventInput[], db: Db = this.prisma): Promise<void> {
     if (events.length === 0) return;
-    await db.auditEvent.createMany({
-      data: events.map((e) => ({
-        timestamp: BigInt(e.timestamp),
-        actor: e.actor,
-        action: e.action,
-        resourceType: e.resourceType,
-        modelId: e.modelId ?? null,
-        modelName: e.modelName ?? null,
-        version: e.version ?? null,
-        experimentId: e.experimentId ?? null,
-        before: json(e.before),
-        after: json(e.after),
-      })),
-    });
+    const rows = events.map((e) => ({
+      timestamp: e.timestamp,
+      actor: e.actor,
+      action: e.action,
+      resource_type: e.resourceType,
+      model_id: e.modelId?.toString() ?? null,
+      model_name: e.modelName ?? null,
+      version: e.version ?? null,
+      experiment_id: e.experimentId?.toString() ?? null,
+      before: e.before ?? null,
+      after: e.after ?? null,
+    }));
+    await db.$executeRaw`
+      INSERT INTO audit_events (timestamp, actor, action, resource_type, model_id, model_name, version, experiment_id, before, after)
+      SELECT timestamp, actor, action, resource_type, model_id, model_name, version, experiment_id, before, after
+      FROM json_to_recordset(${JSON.stringify(rows)}::json)
+        AS e(timestamp bigint, actor text, action text, resource_type text, model_id bigint, model_name text, version int, experiment_id bigint, before jsonb, after jsonb)`;
   }
 
   /**

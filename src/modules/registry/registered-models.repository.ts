@@ -150,15 +150,13 @@ export class RegisteredModelsRepository {
     }
   }
 
-  async update(id: bigint, data: { description?: string | null; nowMs: number }, db: Db): Promise<RegisteredModelRow> {
-    return db.registeredModel.update({
-      where: { id },
-      data: {
-        ...(data.description !== undefined ? { description: data.description } : {}),
-        lastUpdatedTime: BigInt(data.nowMs),
-      },
-      select: ROW,
-    });
+  /** Sets the description and last_updated_time; a raw statement, as this write runs on every description update. */
+  async update(id: bigint, data: { description: string | null; nowMs: number }, db: Db): Promise<RegisteredModelRow> {
+    const rows = await db.$queryRaw<RegisteredModelRow[]>`
+      UPDATE registered_models SET description = ${data.description}, last_updated_time = ${BigInt(data.nowMs)}
+      WHERE id = ${id} RETURNING ${ROW_SQL}`;
+    if (!rows[0]) throw new Error(`registered model ${id} vanished while locked`);
+    return rows[0];
   }
 
   /** Hard delete; versions, tags and aliases cascade in the database. */

@@ -26,7 +26,8 @@ export class WebhookOutbox implements AuditListener {
   ) {}
 
   async recorded(events: readonly AuditEvent[], timestampMs: number, db: Db): Promise<void> {
-    const registry = events.filter((e) => e.resourceType === 'registered_model' && e.modelName !== undefined);
+    // Events no webhook can be for (a description update, say) read nothing: not even the subscriptions.
+    const registry = events.filter((e) => webhookEventsOf(e, false).length > 0 || webhookEventsOf(e, true).length > 0);
     if (registry.length === 0) return;
     const subscribed = await this.repo.subscribedEvents(db);
     if (subscribed.size === 0) return;
