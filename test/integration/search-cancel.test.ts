@@ -4,6 +4,7 @@ import { logSink } from '../helpers/log-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { bearer } from '../helpers/tokens';
 import { API, uniqueName } from './registry-fixtures';
+import { eventually } from './webhook-receiver';
 
 /** A search whose client leaves is cancelled in PostgreSQL, not left running for nobody. */
 describe('searches whose client goes away', () => {
@@ -44,10 +45,6 @@ describe('searches whose client goes away', () => {
     }
   }
 
-  async function until(check: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
-  }
-
   it('cancels the statement of a runs/search when the client disconnects', async () => {
     const api = t.as();
     const experimentId = (await api.post(`${API}/experiments/create`, { name: uniqueName('cancel') }).expect(200)).body.experiment_id as string;
@@ -63,15 +60,15 @@ describe('searches whose client goes away', () => {
       });
       req.on('error', () => undefined);
       req.end(body);
-      await until(async () => (await waiting()).length > 0);
+      await eventually(async () => (await waiting()).length > 0, 5_000, 'the search to wait for the lock');
       const blocked = await waiting();
       expect(blocked).toHaveLength(1);
       req.destroy();
-      await until(async () => (await waiting()).length === 0);
+      await eventually(async () => (await waiting()).length === 0, 5_000, 'the search to be cancelled');
       expect(await waiting()).toEqual([]); // cancelled while the lock is still held, not at the statement timeout
       // The service drops the cancelled statement's connection just before the error goes on to
       // the error handler (in the same turn of the event loop): once it is gone, the handler has run.
-      await until(async () => !(await connected(blocked[0]!)));
+      await eventually(async () => !(await connected(blocked[0]!)), 5_000, 'the cancelled connection to close');
       expect(await connected(blocked[0]!)).toBe(false);
     } finally {
       await holder.query('ROLLBACK');

@@ -53,14 +53,7 @@ export class RegistryAccess {
     };
   }
 
-  /** 404 if the model is absent. */
-  async find(name: string): Promise<RegisteredModelRow> {
-    const model = await this.models.findByName(name);
-    if (!model) throw modelNotFound(name);
-    return model;
-  }
-
-  /** find, and the levels of `p`'s grants on the model in the same statement (none read for an admin). */
+  /** 404 if the model is absent; the levels of `p`'s grants on it read in the same statement (none for an admin). */
   async findWithGrants(p: Principal, name: string): Promise<{ model: RegisteredModelRow; grants?: Level[] }> {
     const read = await this.models.findByName<Level[]>(name, this.permissions.grantsColumn(p, 'registered_model'));
     if (!read) throw modelNotFound(name);
