@@ -3,8 +3,9 @@
 // in its own process like the service. The service outruns it: its requests are built for Express
 // (src/http/http-server.ts) and it remembers verified tokens.
 // GET /auth verifies the bearer token and answers; GET /query also runs one trivial query.
-// POST /api/2.0/mlflow/runs/{create,log-batch,log-metric,update}: the plumbing of the tracking rows
-// and nothing more (below), the reference for how much of their time any server on this stack pays.
+// POST /api/2.0/mlflow/runs/{create,log-batch,log-metric,update,search} and GET
+// /api/2.0/mlflow/metrics/get-history: the plumbing of the tracking rows and nothing more (below),
+// the reference for how much of their time any server on this stack pays.
 // usage: BENCH_DATABASE_URL=<database url> BENCH_SECRET=<secret> ceiling-server.ts; prints the port once listening.
 import { createSecretKey, randomBytes } from 'node:crypto';
 import express from 'express';
@@ -79,6 +80,82 @@ app.post('/api/2.0/mlflow/runs/update', ingest, async (req, res) => {
   const { run_id: runId, status, end_time: endTime } = req.body as { run_id: string; status: string; end_time: number };
   await pool.query({ name: 'end-run', text: statements.endRun, values: [runId, status, endTime] });
   res.json({});
+});
+
+// The read rows: one statement each, the answer in MLflow's shape, nothing validated. The search
+// knows one filter shape, the benchmark's (`metrics.<key> < <number>`, ordered by that metric
+// ascending), so it parses no filter language, checks no permission and builds no SQL; it reads
+// the page and everything a run answers (data, inputs, outputs) in one statement, where the service
+// needs two (its page statement is built from the filter).
+const SEARCH_FILTER = /^metrics\.(\w+) < (-?[0-9.]+)$/;
+const searchStatement = `
+  WITH page AS (
+    SELECT r.id, m.value AS sort FROM runs r JOIN latest_metrics m ON m.run_id = r.id AND m.key = $2
+    WHERE r.experiment_id = ANY($1::bigint[]) AND r.lifecycle_stage = 'active' AND m.value < $3
+    ORDER BY m.value, r.id LIMIT $4)
+  SELECT r.id, r.experiment_id::text, r.name, r.user_id, r.status, r.start_time::float8, r.end_time::float8, r.lifecycle_stage, r.artifact_uri,
+    (SELECT json_agg(json_build_object('key', key, 'value', value, 'timestamp', timestamp, 'step', step)) FROM latest_metrics WHERE run_id = r.id) AS metrics,
+    (SELECT json_agg(json_build_object('key', key, 'value', value)) FROM params WHERE run_id = r.id) AS params,
+    (SELECT json_agg(json_build_object('key', key, 'value', value)) FROM run_tags WHERE run_id = r.id) AS tags,
+    (SELECT json_agg(json_build_object('tags', i.tags, 'dataset', json_build_object('name', d.name, 'digest', d.digest, 'source_type', d.source_type,
+       'source', d.source, 'schema', d.schema, 'profile', d.profile))) FROM run_dataset_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = r.id) AS dataset_inputs,
+    (SELECT json_agg(json_build_object('model_id', model_id)) FROM run_model_inputs WHERE run_id = r.id) AS model_inputs,
+    (SELECT json_agg(json_build_object('model_id', model_id, 'step', step)) FROM run_model_outputs WHERE run_id = r.id) AS model_outputs
+  FROM page JOIN runs r ON r.id = page.id ORDER BY page.sort, page.id`;
+interface SearchRow {
+  id: string;
+  experiment_id: string;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  metrics: unknown[] | null;
+  params: unknown[] | null;
+  tags: unknown[] | null;
+  dataset_inputs: unknown[] | null;
+  model_inputs: unknown[] | null;
+  model_outputs: unknown[] | null;
+}
+app.post('/api/2.0/mlflow/runs/search', ingest, async (req, res) => {
+  subject(req.headers.authorization);
+  const q = req.body as { experiment_ids: string[]; filter: string; order_by: string[]; max_results: number };
+  const filter = SEARCH_FILTER.exec(q.filter);
+  if (!filter || q.order_by[0] !== `metrics.${filter[1]} ASC`) {
+    res.status(400).json({ error_code: 'INVALID_PARAMETER_VALUE', message: 'the plumbing knows one filter: metrics.<key> < <number>, ordered by it' });
+    return;
+  }
+  const { rows } = await pool.query<SearchRow>({ name: 'search', text: searchStatement, values: [q.experiment_ids, filter[1], filter[2], q.max_results] });
+  res.json({
+    runs: rows.map((r) => ({
+      info: {
+        run_id: r.id,
+        run_uuid: r.id,
+        run_name: r.name,
+        experiment_id: r.experiment_id,
+        user_id: r.user_id,
+        status: r.status,
+        start_time: r.start_time,
+        end_time: r.end_time ?? undefined,
+        artifact_uri: r.artifact_uri,
+        lifecycle_stage: r.lifecycle_stage,
+      },
+      data: { metrics: r.metrics ?? undefined, params: r.params ?? undefined, tags: r.tags ?? undefined },
+      inputs: { dataset_inputs: r.dataset_inputs ?? undefined, model_inputs: r.model_inputs ?? undefined },
+      outputs: r.model_outputs ? { model_outputs: r.model_outputs } : undefined,
+    })),
+  });
+});
+app.get('/api/2.0/mlflow/metrics/get-history', async (req, res) => {
+  subject(req.headers.authorization);
+  const { rows } = await pool.query<{ key: string; value: number; timestamp: number; step: number }>({
+    name: 'history',
+    text: 'SELECT key, value, timestamp::float8 AS timestamp, step::float8 AS step FROM metrics WHERE run_id = $1 AND key = $2 ORDER BY timestamp, step, value',
+    values: [req.query.run_id, req.query.metric_key],
+  });
+  res.json({ metrics: rows });
 });
 
 const server = app.listen(0, '127.0.0.1', () => {
