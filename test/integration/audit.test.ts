@@ -145,4 +145,26 @@ describe('audit trail of the registry', () => {
   it('requires authentication', async () => {
     await t.http.get(AUDIT).query({ name: 'x' }).expect(401);
   });
+  it('keeps a description update and its audit entry together: when the entry cannot be written, the description is unchanged', async () => {
+    const alice = t.as('alice');
+    const name = await createModel(alice);
+    await alice.patch(`${API}/registered-models/update`, { name, description: 'kept' }).expect(200);
+    // The database refuses this model's next audit entry, after the UPDATE of the same transaction ran.
+    const prisma = t.container.prisma;
+    await prisma.$executeRawUnsafe(`CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`);
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW WHEN (NEW.model_name = '${name}') EXECUTE FUNCTION refuse_audit()`);
+    try {
+      const res = await alice.patch(`${API}/registered-models/update`, { name, description: 'lost' });
+      expect([res.status, res.body.error_code]).toEqual([500, 'INTERNAL_ERROR']);
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TRIGGER refuse_audit ON audit_events');
+      await prisma.$executeRawUnsafe('DROP FUNCTION refuse_audit()');
+    }
+    const got = await alice.get(`${API}/registered-models/get`, { name }).expect(200);
+    expect(got.body.registered_model.description).toBe('kept');
+    const events = (await alice.get(AUDIT, { name }).expect(200)).body.events as ApiEvent[];
+    expect(events.filter((e) => e.action === 'update_description').map(brief)).toEqual([['update_description', name, null, { description: null }, { description: 'kept' }]]);
+    // The connection that failed went back to the pool in a usable state.
+    await alice.patch(`${API}/registered-models/update`, { name, description: 'after' }).expect(200);
+  });
 });

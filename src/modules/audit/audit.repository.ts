@@ -1,4 +1,5 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
+import type { RawDb } from '../../db/sql';
 
 export interface AuditEventInput {
   timestamp: number;
@@ -26,7 +27,8 @@ export interface AuditEventRecord {
 }
 
 /** A Prisma client or an interactive transaction: events are written in the caller's transaction. */
-export type Db = PrismaClient | Prisma.TransactionClient;
+/** Where events are written: the Prisma client, or the change's transaction (Prisma's or SqlExecutor's). */
+export type Db = RawDb;
 
 export class AuditRepository {
   constructor(private readonly prisma: PrismaClient) {}

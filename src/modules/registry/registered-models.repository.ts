@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '@prisma/client';
-import type { SqlExecutor } from '../../db/sql';
+import type { RawDb, SqlExecutor } from '../../db/sql';
 import { alreadyExists } from '../../errors';
 import { IS_PROMPT_TAG } from '../../lib/prompts';
 import { FULL_VIEW, latestVersionsSql, type ModelVersionRecord, type VersionView } from './model-versions.repository';
@@ -75,7 +75,9 @@ const taken = (name: string) => alreadyExists(`Registered Model (name=${name}) a
 /**
  * Registered models, their tags and aliases. Knows nothing about permissions. Data access as
  * src/db/README.md says: reads outside a transaction (every registry request starts with one)
- * through `sql`; writes, and reads inside a registry transaction (`lockByName`), through Prisma.
+ * through `sql`; writes, and reads inside a registry transaction (`lockByName`), in the caller's
+ * transaction: Prisma's (`transaction`), or SqlExecutor's (`rawTransaction`) for the methods that
+ * take a `RawDb` (`lockByName`, `update`, `isPrompt`).
  */
 export class RegisteredModelsRepository {
   constructor(
@@ -87,6 +89,11 @@ export class RegisteredModelsRepository {
     return this.prisma.$transaction(fn, TX_OPTIONS);
   }
 
+  /** A transaction of raw statements only, on one pooled connection (src/db/README.md rule 4). */
+  rawTransaction<T>(fn: (db: RawDb) => Promise<T>): Promise<T> {
+    return this.sql.transaction(fn);
+  }
+
   /** Current names by id (the ones that exist). */
   async namesByIds(ids: bigint[]): Promise<Map<bigint, string>> {
     const rows = await this.prisma.registeredModel.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
@@ -94,8 +101,10 @@ export class RegisteredModelsRepository {
   }
 
   /** Whether the model is a prompt (MLflow's tag), read in `db` (a change's transaction). */
-  async isPrompt(modelId: bigint, db: Db): Promise<boolean> {
-    return (await db.registeredModelTag.count({ where: { modelId, key: IS_PROMPT_TAG, value: { equals: 'true', mode: 'insensitive' } } })) > 0;
+  async isPrompt(modelId: bigint, db: RawDb): Promise<boolean> {
+    const rows = await db.$queryRaw<Array<{ prompt: boolean }>>`
+      SELECT EXISTS (SELECT 1 FROM registered_model_tags WHERE model_id = ${modelId} AND key = ${IS_PROMPT_TAG} AND lower(value) = 'true') AS prompt`;
+    return rows[0]?.prompt === true;
   }
 
   /** With `extra`: that column too, computed for the model's row (its SQL given the row's id), as `extra`. */
@@ -106,7 +115,7 @@ export class RegisteredModelsRepository {
   }
 
   /** Locks the model row for the rest of the transaction: registry writes of one model queue here. */
-  async lockByName(name: string, db: Prisma.TransactionClient): Promise<RegisteredModelRow | null> {
+  async lockByName(name: string, db: RawDb): Promise<RegisteredModelRow | null> {
     const rows = await db.$queryRaw<RegisteredModelRow[]>`SELECT ${ROW_SQL} FROM registered_models WHERE name = ${name} FOR UPDATE`;
     return rows[0] ?? null;
   }
@@ -151,7 +160,7 @@ export class RegisteredModelsRepository {
   }
 
   /** Sets the description and last_updated_time; a raw statement, as this write runs on every description update. */
-  async update(id: bigint, data: { description: string | null; nowMs: number }, db: Db): Promise<RegisteredModelRow> {
+  async update(id: bigint, data: { description: string | null; nowMs: number }, db: RawDb): Promise<RegisteredModelRow> {
     const rows = await db.$queryRaw<RegisteredModelRow[]>`
       UPDATE registered_models SET description = ${data.description}, last_updated_time = ${BigInt(data.nowMs)}
       WHERE id = ${id} RETURNING ${ROW_SQL}`;

@@ -165,7 +165,7 @@ export class RegisteredModelsService {
 
   /** Sets the description (unset clears it, as MLflow does) and bumps last_updated_timestamp. */
   async update(p: Principal, name: string, description: string | undefined): Promise<RegisteredModelRecord> {
-    const row = await this.writes.transaction(async (tx) => {
+    const row = await this.writes.rawTransaction(async (tx) => {
       const locked = await this.models.lockByName(name, tx);
       if (!locked) throw modelNotFound(name);
       const after = description === undefined || description === '' ? null : description;

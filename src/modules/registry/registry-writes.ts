@@ -1,4 +1,5 @@
 import type { Prisma } from '@prisma/client';
+import type { RawDb } from '../../db/sql';
 import type { RegisteredModelsRepository } from './registered-models.repository';
 
 /** What a registry write must tell the registered-model cache (InvalidatedCache.beginWrite). */
@@ -22,6 +23,11 @@ export class RegistryWrites {
   /** A write in one transaction. */
   transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.write(() => this.models.transaction(fn));
+  }
+
+  /** A write in one transaction of raw statements only (cheaper than a Prisma one: src/db/README.md rule 4). */
+  rawTransaction<T>(fn: (tx: RawDb) => Promise<T>): Promise<T> {
+    return this.write(() => this.models.rawTransaction(fn));
   }
 
   /** A write of one statement, outside a transaction. */

@@ -1,7 +1,6 @@
 import type { PrismaClient } from '@prisma/client';
-import type { SqlExecutor } from '../../db/sql';
+import type { RawDb, SqlExecutor } from '../../db/sql';
 import type { Clock } from '../../lib/clock';
-import type { Db } from '../audit/audit.repository';
 import type { AuditService } from '../audit/audit.service';
 import type { PermissionsService } from '../permissions/permissions.service';
 import type { RunGate } from '../runs/run-gate';
@@ -56,7 +55,7 @@ export interface Registry {
   /** Current names of the registered models that exist among `ids`; no permission check. */
   modelNames(ids: bigint[]): Promise<Map<bigint, string>>;
   /** Whether the registered model is a prompt, read in `db` (the webhooks' outbox, inside a change's transaction). */
-  isPrompt(modelId: bigint, db: Db): Promise<boolean>;
+  isPrompt(modelId: bigint, db: RawDb): Promise<boolean>;
 }
 
 export function createRegistry(o: RegistryOptions): Registry {
