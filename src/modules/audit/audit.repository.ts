@@ -26,8 +26,7 @@ export interface AuditEventRecord {
   after: unknown;
 }
 
-/** A Prisma client or an interactive transaction: events are written in the caller's transaction. */
-/** Where events are written: the Prisma client, or the change's transaction (Prisma's or SqlExecutor's). */
+/** Where events are written: the Prisma client, or the change's own transaction (Prisma's or SqlExecutor's). */
 export type Db = RawDb;
 
 export class AuditRepository {
