@@ -65,10 +65,15 @@ export class SqlExecutor {
 
   /** Rows of a query: `sql.query<Row>\`SELECT ... WHERE id = ${id}\`` or `sql.query<Row>(Prisma.sql\`...\`)`. */
   async query<T>(...input: SqlInput): Promise<T[]> {
-    if (!this.onQuery) return this.rows<T>(input);
+    return this.timed(() => this.rows<T>(input));
+  }
+
+  /** Runs one statement, telling onQuery how long it took. */
+  private async timed<R>(statement: () => Promise<R>): Promise<R> {
+    if (!this.onQuery) return statement();
     const started = performance.now();
     try {
-      return await this.rows<T>(input);
+      return await statement();
     } finally {
       this.onQuery((performance.now() - started) / 1000);
     }
@@ -123,14 +128,7 @@ export class SqlExecutor {
    */
   async transaction<T>(fn: (tx: RawDb) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const run = async (q: Prisma.Sql) => {
-      const started = performance.now();
-      try {
-        return await client.query<pg.QueryResultRow>(this.config(q));
-      } finally {
-        this.onQuery?.((performance.now() - started) / 1000);
-      }
-    };
+    const run = (q: Prisma.Sql) => this.timed(() => client.query<pg.QueryResultRow>(this.config(q)));
     const tx: RawDb = {
       $queryRaw: async <R>(...input: SqlInput) => (await run(toSql(input))).rows as R,
       $executeRaw: async (...input: SqlInput) => (await run(toSql(input))).rowCount ?? 0,
