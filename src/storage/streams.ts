@@ -122,6 +122,7 @@ export function fileWriter(file: WritableFile, bufferBytes = FILE_BUFFER_BYTES):
   const writeOut = async (buffer: Buffer, length: number, at: number): Promise<void> => {
     for (let done = 0; done < length;) {
       const { bytesWritten } = await file.write(buffer, done, length - done, at + done);
+      if (bytesWritten <= 0) throw new Error(`The file took no bytes at offset ${at + done}.`);
       done += bytesWritten;
     }
   };

@@ -86,6 +86,11 @@ describe('fileWriter', () => {
     }
   });
 
+  it('fails, rather than spinning, when a write takes no bytes', async () => {
+    const out = fileWriter(slowFile(0).file);
+    await expect(pipeline(chunked(randomBytes(2 * MiB), [65_536]), out)).rejects.toThrow('The file took no bytes at offset 0.');
+  });
+
   it('writes a real file on disk', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-writer-'));
     try {
