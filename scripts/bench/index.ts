@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       databaseUrl: values['database-url'] ?? server?.databaseUrl,
       dataDir: server?.dataDir,
       secret: server?.secret,
+      metricsToken: server?.metricsToken,
     });
     const cacheOffServer = server ? await scratch({ REGISTERED_MODEL_CACHE_SIZE: '0' }) : undefined;
     const cacheOff = cacheOffServer

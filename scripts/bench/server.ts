@@ -11,6 +11,8 @@ export interface BenchServer {
   token: string;
   /** The HS256 secret it verifies tokens with, for minting non-admin tokens in-process. */
   secret: string;
+  /** Its METRICS_TOKEN: GET /metrics on the main port (the bench reads the garbage collections there). */
+  metricsToken: string;
   databaseUrl: string;
   dataDir: string;
   pid: number;
@@ -63,6 +65,8 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   const databaseUrl = u.toString();
   const dataDir = sharing?.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'registry-bench-'));
   const secret = sharing?.secret ?? randomBytes(32).toString('hex');
+  // Only exposes /metrics: the service records its metrics whether or not they are served.
+  const metricsToken = sharing?.metricsToken ?? randomBytes(16).toString('hex');
   const port = 20000 + Math.floor(Math.random() * 20000);
   log(
     `starting ${sharing ? 'another process of the service' : 'the service'} on scratch database ${db}, port ${port}${
@@ -76,7 +80,17 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
   const command = [...wrapper, process.execPath, ...nodeFlags, 'dist/main.js'];
   const proc: ChildProcess = spawn(command[0]!, command.slice(1), {
     cwd: serviceDir,
-    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: secret, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: secret,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      DATABASE_POOL_SIZE: '20',
+      METRICS_TOKEN: metricsToken,
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -94,6 +108,7 @@ export async function startScratchServer(adminUrl: string, log: (m: string) => v
     url,
     token: mintToken({ secret, subject: 'bench', adminRole: 'admin', ttl: '2h' }),
     secret,
+    metricsToken,
     databaseUrl,
     dataDir,
     pid: proc.pid!,

@@ -22,6 +22,8 @@ export interface Target {
   secret?: string;
   /** The experiment of 200 runs searchRuns200 made, for the concurrent searches. */
   searchExperimentId?: string;
+  /** Our scratch server's METRICS_TOKEN: the artifact rows count its full garbage collections. */
+  metricsToken?: string;
 }
 
 export type Log = (m: string) => void;
@@ -197,6 +199,18 @@ export interface ArtifactFigures {
  * same one through plain node:http (stream-reference.ts) and the same bytes written and copied on
  * the same disk with no HTTP.
  */
+/**
+ * How many full (mark-compact) garbage collections the target has run, from its own /metrics
+ * (prom-client's nodejs_gc_duration_seconds); undefined without a metrics token (another server).
+ */
+async function fullCollections(t: Target): Promise<number | undefined> {
+  if (!t.metricsToken) return undefined;
+  const res = await fetch(`${t.api.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${t.metricsToken}` } });
+  if (!res.ok) throw new Error(`GET /metrics on ${t.api.baseUrl} answered ${res.status}`);
+  const count = /^nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/m.exec(await res.text());
+  return count ? Number(count[1]) : 0;
+}
+
 export async function artifacts50mb(t: Target, n: number, log: Log): Promise<ArtifactFigures> {
   const size = 50 * 1024 * 1024;
   const key = `${t.experimentId}/${t.runId}/artifacts/bench.bin`;
@@ -206,11 +220,17 @@ export async function artifacts50mb(t: Target, n: number, log: Log): Promise<Art
     log(`50 MB artifact upload and download × ${n} on ${t.api.baseUrl}, each followed by the same through plain node:http`);
     const reference = await startHelperServer('stream-reference.ts', [dir], {});
     let s: { up: number[]; down: number[]; referenceUp: number[]; referenceDown: number[] };
+    const collectionsBefore = await fullCollections(t);
     try {
       s = await runChild('transfer.ts', [url, `http://127.0.0.1:${reference.port}/reference.bin`, String(size), String(n)], { BENCH_TOKEN: t.api.token });
     } finally {
       reference.child.kill('SIGTERM');
     }
+    const collectionsAfter = await fullCollections(t);
+    const collections =
+      collectionsBefore === undefined || collectionsAfter === undefined
+        ? ''
+        : `; ${collectionsAfter - collectionsBefore} full garbage collection(s) in the proxy during its ${2 * n + 2} transfers`;
     const payload = randomBytes(size);
     const src = path.join(dir, 'src.bin');
     const raw = await timeEach(n, async (i) => {
@@ -224,7 +244,7 @@ export async function artifacts50mb(t: Target, n: number, log: Log): Promise<Art
       return {
         value: rate,
         unit: 'MB/s',
-        detail: `plain node:http ${fmt(plain, 0)} MB/s (proxy at ${fmt((rate / plain) * 100, 0)} %); raw disk write+copy ${fmt(rawRate, 0)} MB/s`,
+        detail: `plain node:http ${fmt(plain, 0)} MB/s (proxy at ${fmt((rate / plain) * 100, 0)} %); raw disk write+copy ${fmt(rawRate, 0)} MB/s${collections}`,
       };
     };
     const plainUp = mbps(s.referenceUp);
