@@ -194,12 +194,6 @@ export interface ArtifactFigures {
 }
 
 /**
- * 50 MB up and down through the target's artifact proxy (PUT/GET /api/2.0/mlflow-artifacts/
- * artifacts/<path>, which MLflow's `--serve-artifacts` serves too), each transfer followed by the
- * same one through plain node:http (stream-reference.ts) and the same bytes written and copied on
- * the same disk with no HTTP.
- */
-/**
  * How many full (mark-compact) garbage collections the target has run, from its own /metrics
  * (prom-client's nodejs_gc_duration_seconds); undefined without a metrics token (another server).
  */
@@ -211,6 +205,12 @@ async function fullCollections(t: Target): Promise<number | undefined> {
   return count ? Number(count[1]) : 0;
 }
 
+/**
+ * 50 MB up and down through the target's artifact proxy (PUT/GET /api/2.0/mlflow-artifacts/
+ * artifacts/<path>, which MLflow's `--serve-artifacts` serves too), each transfer followed by the
+ * same one through plain node:http (stream-reference.ts) and the same bytes written and copied on
+ * the same disk with no HTTP.
+ */
 export async function artifacts50mb(t: Target, n: number, log: Log): Promise<ArtifactFigures> {
   const size = 50 * 1024 * 1024;
   const key = `${t.experimentId}/${t.runId}/artifacts/bench.bin`;
